@@ -1,0 +1,1 @@
+VACUUM (ANALYZE) user_goal_progress

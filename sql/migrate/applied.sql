@@ -1,0 +1,1 @@
+SELECT version FROM goalstream_migrations ORDER BY version

@@ -1,0 +1,17 @@
+-- Per-connection staging table for the flush merge. Created once when the pool opens the
+-- connection; ON COMMIT DELETE ROWS empties it at the end of every flush transaction. No index:
+-- the flush writes each key once (it folds repeats before the COPY) and the merge reads the
+-- table once, in order.
+CREATE TEMP TABLE IF NOT EXISTS goalstream_stage (
+    user_id          text     NOT NULL,
+    goal_id          text     NOT NULL,
+    mode             smallint NOT NULL,  -- 0 absolute, 1 relative, 2 increment
+    target           bigint   NOT NULL,
+    default_assigned boolean  NOT NULL,
+    expires_at       timestamptz,        -- end of the current period; NULL: never rotates
+    first_value      bigint,             -- relative: first event's value
+    first_delta      bigint,             -- relative: first event's delta (0 when absent)
+    last_value       bigint,             -- absolute/relative: latest value
+    max_value        bigint,             -- absolute/relative: largest value of the batch
+    delta_sum        bigint              -- increment: sum of deltas
+) ON COMMIT DELETE ROWS

@@ -1,0 +1,7 @@
+//! CLI benchmarks (`goalstream bench …`): alternatives measured side by side in one run, a
+//! table on stdout and, with `--json`, one JSON object on the last line.
+
+pub mod flush;
+mod stats;
+
+pub use stats::percentile_ms;

@@ -1,0 +1,88 @@
+use super::*;
+
+const EXAMPLE: &str = include_str!("../../config/challenges.json");
+
+fn goal_json(overrides: &str) -> String {
+    format!(
+        r#"{{"challenges":[{{"challenge_id":"c","name":"C","goals":[{{
+            "goal_id":"g","name":"G","stat_code":"kills","mode":"increment","target":5,
+            "reward":{{"type":"currency","item_id":"gold","quantity":1}}{overrides}}}]}}]}}"#
+    )
+}
+
+fn error_of(json: &str) -> String {
+    Catalog::from_json(json).unwrap_err().to_string()
+}
+
+#[test]
+fn example_catalog_loads_and_indexes_by_stat() {
+    let catalog = Catalog::from_json(EXAMPLE).unwrap();
+    assert_eq!(catalog.challenges().len(), 4);
+    let kills: Vec<&str> =
+        catalog.goals_for_stat("kills").iter().map(|g| catalog.goal(*g).goal_id.as_str()).collect();
+    assert_eq!(kills, ["daily-kills-25", "monthly-kills-1000"]);
+    assert!(catalog.goals_for_stat("unknown").is_empty());
+    let modes: HashSet<Mode> = catalog.goals().iter().map(|g| g.mode).collect();
+    assert_eq!(modes.len(), 3, "the example shows every mode");
+    let weekly = catalog.goal(catalog.goal_ref("weekly-wins-10").unwrap());
+    assert_eq!(weekly.rotation, Rotation::Weekly, "goals inherit the challenge's rotation");
+    assert_eq!(weekly.challenge_id, "weekly-climb");
+}
+
+#[test]
+fn non_positive_target_names_goal_and_field() {
+    let message = error_of(&goal_json("").replace("\"target\":5", "\"target\":0"));
+    assert!(message.contains("goal \"g\"") && message.contains("`target`"), "{message}");
+}
+
+#[test]
+fn wrong_type_names_the_json_path() {
+    let message = error_of(&goal_json("").replace("\"target\":5", "\"target\":\"five\""));
+    assert!(message.contains("challenges[0].goals[0].target"), "{message}");
+}
+
+#[test]
+fn unknown_mode_and_unknown_field_are_refused() {
+    let message = error_of(&goal_json("").replace("increment", "sometimes"));
+    assert!(message.contains("goals[0].mode"), "{message}");
+    let message = error_of(&goal_json(r#","colour":"red""#));
+    assert!(message.contains("colour"), "{message}");
+}
+
+#[test]
+fn unknown_prerequisite_is_refused() {
+    let message = error_of(&goal_json(r#","prerequisites":["nope"]"#));
+    assert!(message.contains("`prerequisites`") && message.contains("nope"), "{message}");
+}
+
+#[test]
+fn prerequisite_cycle_is_refused() {
+    let json = r#"{"challenges":[{"challenge_id":"c","name":"C","goals":[
+        {"goal_id":"a","name":"A","stat_code":"s","mode":"increment","target":1,"prerequisites":["b"],
+         "reward":{"type":"t","item_id":"i","quantity":1}},
+        {"goal_id":"b","name":"B","stat_code":"s","mode":"increment","target":1,"prerequisites":["a"],
+         "reward":{"type":"t","item_id":"i","quantity":1}}]}]}"#;
+    assert!(error_of(json).contains("cycle"));
+}
+
+#[test]
+fn duplicate_goal_id_is_refused() {
+    let json = goal_json("").replace("}]}]}", "},{\"goal_id\":\"g\",\"name\":\"G2\",\"stat_code\":\"s\",\"mode\":\"absolute\",\"target\":1,\"reward\":{\"type\":\"t\",\"item_id\":\"i\",\"quantity\":1}}]}]}");
+    let message = error_of(&json);
+    assert!(message.contains("duplicate goal id"), "{message}");
+}
+
+#[test]
+fn overlong_ids_and_bad_rewards_are_refused() {
+    let long = "x".repeat(MAX_ID_LEN + 1);
+    let message = error_of(&goal_json("").replace("\"kills\"", &format!("\"{long}\"")));
+    assert!(message.contains("`stat_code`"), "{message}");
+    let message = error_of(&goal_json("").replace("\"quantity\":1", "\"quantity\":-3"));
+    assert!(message.contains("`reward.quantity`"), "{message}");
+}
+
+#[test]
+fn load_reports_the_path() {
+    let error = Catalog::load("/nonexistent/challenges.json").unwrap_err().to_string();
+    assert!(error.contains("/nonexistent/challenges.json"), "{error}");
+}

@@ -1,0 +1,58 @@
+//! Command-line interface: every subcommand and knob, with defaults and the reason for them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::bench::flush::FlushBenchArgs;
+use crate::db::DEFAULT_DATABASE_URL;
+
+/// Challenge-progress stream processor: Kafka telemetry in, exactly-once goal progress in
+/// Postgres out, with a built-in job queue.
+#[derive(Debug, Parser)]
+#[command(name = "goalstream", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Options every subcommand shares.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand shares.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Postgres URL. The database is created if it does not exist.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+    /// Challenge catalog (JSON). See config/challenges.json.
+    #[arg(
+        long,
+        env = "GOALSTREAM_CATALOG",
+        default_value = "config/challenges.json",
+        global = true
+    )]
+    pub catalog: PathBuf,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply the schema migrations in sql/ (safe to run twice, and from two processes at once).
+    Migrate,
+    /// Validate the challenge catalog and print a summary.
+    Catalog,
+    /// Benchmarks that print a table, and with --json one JSON object on the last line.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+/// Benchmarks.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Flush strategies side by side on the same data: per-row upsert, UNNEST upsert and the
+    /// COPY merge, at several batch sizes, insert-heavy and update-heavy. Works in a scratch
+    /// schema (goalstream_bench) of the database and leaves everything else untouched.
+    Flush(FlushBenchArgs),
+}

@@ -1,0 +1,27 @@
+//! The `goalstream` binary: parse the command line, set up logging, run the subcommand.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use goalstream::cli::{BenchCommand, Cli, Command};
+use goalstream::{app, bench, telemetry};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init("info");
+    let result = match &cli.command {
+        Command::Migrate => app::migrate(&cli.global.database_url).await,
+        Command::Catalog => app::check_catalog(&cli.global.catalog),
+        Command::Bench(BenchCommand::Flush(args)) => {
+            bench::flush::run(&cli.global.database_url, args).await.map(drop)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Errors of the store layer, and the one place that decides what is worth retrying.
+
+use tokio_postgres::error::SqlState;
+
+/// Primary key of `user_goal_progress` (sql/0001_progress.sql).
+const PROGRESS_PRIMARY_KEY: &str = "user_goal_progress_pkey";
+
+/// Something the database refused or could not do.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another consumer moved a partition's stored offset since this one read it: the
+    /// transaction was rolled back and the partition must be re-read from the stored offset.
+    #[error(
+        "offsets fenced: another consumer moved {moved_by_others} of {expected} partition offsets"
+    )]
+    Fenced {
+        /// Partitions whose offset was not where this flush expected it.
+        moved_by_others: usize,
+        /// Partitions in the flush.
+        expected: usize,
+    },
+    /// A statement failed.
+    #[error("database error: {}", describe(.0))]
+    Db(tokio_postgres::Error),
+    /// No connection could be taken from the pool.
+    #[error("database pool: {0}")]
+    Pool(deadpool_postgres::PoolError),
+    /// A migration could not be applied.
+    #[error("migration {version} ({name}) failed: {}", describe(.cause))]
+    Migration {
+        /// Migration number.
+        version: i32,
+        /// File name.
+        name: &'static str,
+        /// Why.
+        cause: tokio_postgres::Error,
+    },
+}
+
+/// A Postgres error in one line: SQLSTATE, message, detail and hint when the server sent
+/// them, else the client-side cause (connection refused, closed, ...).
+pub fn describe(error: &tokio_postgres::Error) -> String {
+    if let Some(db) = error.as_db_error() {
+        let mut text = format!("{} ({})", db.message(), db.code().code());
+        if let Some(detail) = db.detail() {
+            text.push_str(&format!("; detail: {detail}"));
+        }
+        if let Some(hint) = db.hint() {
+            text.push_str(&format!("; hint: {hint}"));
+        }
+        return text;
+    }
+    match std::error::Error::source(error) {
+        Some(cause) => format!("{error}: {cause}"),
+        None => error.to_string(),
+    }
+}
+
+// Not `#[from]`: that would also make the Postgres error the `source`, and reports that print
+// the chain would repeat the message `describe` already gave.
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        StoreError::Db(error)
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for StoreError {
+    fn from(error: deadpool_postgres::PoolError) -> Self {
+        StoreError::Pool(error)
+    }
+}
+
+impl StoreError {
+    /// Whether trying the same work again later can succeed: lost connections, an unavailable
+    /// or restarting server, serialization failures, deadlocks, lock and statement timeouts.
+    /// Data errors (bad values, constraint violations) are not retryable: the caller has to
+    /// find and set aside the rows that cause them.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            StoreError::Fenced { .. } | StoreError::Migration { .. } => false,
+            StoreError::Pool(_) => true,
+            StoreError::Db(error) => match error.as_db_error() {
+                // No server error: the connection broke or the server went away.
+                None => true,
+                // A concurrent writer (the API) created the row a flush was about to create: the
+                // retry finds it and updates it.
+                Some(db) if db.constraint() == Some(PROGRESS_PRIMARY_KEY) => {
+                    *db.code() == SqlState::UNIQUE_VIOLATION
+                }
+                Some(db) => is_retryable_state(db.code()),
+            },
+        }
+    }
+
+    /// The SQLSTATE of a failed statement, if the server sent one.
+    pub fn sql_state(&self) -> Option<&SqlState> {
+        match self {
+            StoreError::Db(error) => error.code(),
+            StoreError::Migration { cause, .. } => cause.code(),
+            _ => None,
+        }
+    }
+}
+
+fn is_retryable_state(code: &SqlState) -> bool {
+    let class = &code.code()[..2];
+    matches!(
+        class,
+        "08" // connection exception
+        | "40" // transaction rollback: serialization failure, deadlock
+        | "53" // insufficient resources: too many connections, disk full, out of memory
+        | "57" // operator intervention: admin shutdown, crash shutdown, cannot connect now
+        | "58" // system error: I/O error
+    ) || *code == SqlState::LOCK_NOT_AVAILABLE
+        || *code == SqlState::QUERY_CANCELED
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_sqlstates() {
+        assert!(is_retryable_state(&SqlState::T_R_SERIALIZATION_FAILURE));
+        assert!(is_retryable_state(&SqlState::T_R_DEADLOCK_DETECTED));
+        assert!(is_retryable_state(&SqlState::ADMIN_SHUTDOWN));
+        assert!(is_retryable_state(&SqlState::CONNECTION_FAILURE));
+        assert!(is_retryable_state(&SqlState::TOO_MANY_CONNECTIONS));
+        assert!(!is_retryable_state(&SqlState::NUMERIC_VALUE_OUT_OF_RANGE));
+        assert!(!is_retryable_state(&SqlState::UNIQUE_VIOLATION));
+        assert!(!is_retryable_state(&SqlState::CHECK_VIOLATION));
+        assert!(!StoreError::Fenced { moved_by_others: 1, expected: 2 }.is_retryable());
+    }
+}

@@ -1,0 +1,17 @@
+//! The store layer: the only code that speaks SQL. Each statement lives in its own file under
+//! `sql/` and is loaded with `include_str!` next to the typed function that runs it.
+
+pub mod admin;
+pub mod baseline;
+mod binary_copy;
+pub mod dead_letters;
+mod error;
+pub mod migrate;
+pub mod offsets;
+pub mod progress;
+
+pub use binary_copy::BinaryCopyBuf;
+pub use dead_letters::DeadLetter;
+pub use error::{describe as describe_pg_error, StoreError};
+pub use offsets::OffsetMove;
+pub use progress::{CompletedGoal, FlushBatch, FlushOutcome, ProgressStore, Skipped};

@@ -1,0 +1,241 @@
+//! The flush engine: one coalesced batch of progress updates, its dead letters and its
+//! partition offsets, written in one transaction.
+//!
+//! Per flush: `BEGIN` → binary `COPY` of the updates into the connection's temp staging table →
+//! then, pipelined (sent at once, run in order, one wait): the fenced offset move (first, so its
+//! row locks order concurrent flushes of the same partitions), the dead letters, one `MERGE`
+//! statement (`sql/progress/merge.sql`) and its result → `COMMIT`. Five round trips in all. The staging table is
+//! created once per pooled connection ([`prepare_connection`]) and emptied by every commit.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use deadpool_postgres::{Client, GenericClient};
+use futures::SinkExt;
+
+use super::binary_copy::BinaryCopyBuf;
+use super::dead_letters::{self, DeadLetter};
+use super::offsets::{self, OffsetMove};
+use super::StoreError;
+use crate::catalog::{Catalog, GoalRef};
+use crate::update::{Change, ProgressUpdate};
+
+const STAGE: &str = include_str!("../../sql/progress/stage.sql");
+const COPY_STAGE: &str = include_str!("../../sql/progress/copy_stage.sql");
+const PLAN_SETTINGS: &str = include_str!("../../sql/progress/plan_settings.sql");
+const INSERTED_SO_FAR: &str = include_str!("../../sql/progress/inserted_so_far.sql");
+const MERGE: &str = include_str!("../../sql/progress/merge.sql");
+const MERGE_RESULT: &str = include_str!("../../sql/progress/merge_result.sql");
+const SKIP_REASONS: &str = include_str!("../../sql/progress/skip_reasons.sql");
+
+/// Columns of a staging row (`sql/progress/stage.sql`).
+const STAGE_FIELDS: i16 = 11;
+/// Rough size of one encoded staging row, to size the COPY buffer once.
+const STAGE_ROW_BYTES: usize = 140;
+
+/// Creates the temp staging table on a new connection (the pool's `post_create` hook).
+pub async fn prepare_connection(
+    client: &tokio_postgres::Client,
+) -> Result<(), tokio_postgres::Error> {
+    client.batch_execute(STAGE).await
+}
+
+/// Everything one flush writes.
+#[derive(Debug, Clone, Copy)]
+pub struct FlushBatch<'a> {
+    /// Flush time: decides rotation and stamps the rows written. Must differ between two
+    /// flushes of the same rows (it tells which goals completed in this flush).
+    pub now: DateTime<Utc>,
+    /// Coalesced updates, in Kafka order where keys repeat (repeats are folded, never merged
+    /// twice).
+    pub updates: &'a [ProgressUpdate],
+    /// Consumer group owning `offsets`.
+    pub group_id: &'a str,
+    /// Partition offsets to move in the same transaction (empty for a file replay).
+    pub offsets: &'a [OffsetMove],
+    /// Refused events to keep.
+    pub dead_letters: &'a [DeadLetter],
+}
+
+/// Staged updates the merge left alone, by reason.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Skipped {
+    /// No row and the goal is not default-assigned.
+    pub unassigned: u64,
+    /// The row is inactive (goal unassigned for this player).
+    pub inactive: u64,
+    /// The goal was already claimed in the current period.
+    pub claimed: u64,
+}
+
+impl Skipped {
+    /// All skipped rows.
+    pub fn total(&self) -> u64 {
+        self.unassigned + self.inactive + self.claimed
+    }
+}
+
+/// A goal that became `completed` in this flush.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CompletedGoal {
+    /// Player id.
+    pub user_id: String,
+    /// The goal.
+    pub goal: GoalRef,
+}
+
+/// What one flush did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FlushOutcome {
+    /// Distinct keys written to the staging table.
+    pub staged: u64,
+    /// Rows created (default-assigned goals seen for the first time).
+    pub inserted: u64,
+    /// Rows updated.
+    pub updated: u64,
+    /// Rows left alone.
+    pub skipped: Skipped,
+    /// Goals that completed in this flush.
+    pub completed: Vec<CompletedGoal>,
+    /// Dead letters written.
+    pub dead_letters: u64,
+    /// Bytes of the binary COPY payload.
+    pub copy_bytes: u64,
+}
+
+/// Writes progress batches; holds the catalog the updates refer to.
+#[derive(Debug, Clone)]
+pub struct ProgressStore {
+    catalog: Arc<Catalog>,
+}
+
+impl ProgressStore {
+    /// A store for updates that refer to goals of `catalog`.
+    pub fn new(catalog: Arc<Catalog>) -> Self {
+        ProgressStore { catalog }
+    }
+
+    /// The catalog the store resolves goals with.
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.catalog
+    }
+
+    /// Writes one batch in one transaction and returns what it did. Nothing is written when it
+    /// fails; [`StoreError::Fenced`] means another consumer owns one of the partitions now.
+    pub async fn flush(
+        &self,
+        client: &mut Client,
+        batch: &FlushBatch<'_>,
+    ) -> Result<FlushOutcome, StoreError> {
+        let (payload, staged) = self.encode(batch.updates, batch.now);
+        let mut outcome = FlushOutcome {
+            staged: staged as u64,
+            copy_bytes: payload.len() as u64,
+            ..FlushOutcome::default()
+        };
+        let tx = client.transaction().await?;
+        if staged == 0 {
+            offsets::store(&tx, batch.group_id, batch.offsets).await?;
+            outcome.dead_letters = dead_letters::insert(&tx, batch.dead_letters).await?;
+            tx.commit().await?;
+            return Ok(outcome);
+        }
+        let copy = tx.prepare_cached(COPY_STAGE).await?;
+        let sink = tx.copy_in(&copy).await?;
+        futures::pin_mut!(sink);
+        sink.send(payload).await?;
+        sink.finish().await?;
+
+        // Everything else is sent at once and runs in this order; the client waits once. The
+        // offset fence comes first, so its row locks order flushes of the same partitions.
+        let (merge, result, inserted_so_far) = futures::try_join!(
+            tx.prepare_cached(MERGE),
+            tx.prepare_cached(MERGE_RESULT),
+            tx.prepare_cached(INSERTED_SO_FAR)
+        )?;
+        let now: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&batch.now];
+        let (_, (), dead_letters, inserted_before, merged, row) = futures::try_join!(
+            async { tx.batch_execute(PLAN_SETTINGS).await.map_err(StoreError::from) },
+            offsets::store(&tx, batch.group_id, batch.offsets),
+            dead_letters::insert(&tx, batch.dead_letters),
+            async { tx.query_one(&inserted_so_far, &[]).await.map_err(StoreError::from) },
+            async { tx.execute(&merge, &now).await.map_err(StoreError::from) },
+            async { tx.query_one(&result, &now).await.map_err(StoreError::from) },
+        )?;
+        outcome.dead_letters = dead_letters;
+        outcome.inserted =
+            count(row.get::<_, i64>("inserted_so_far") - inserted_before.get::<_, i64>(0));
+        outcome.updated = merged.saturating_sub(outcome.inserted);
+        let users: Vec<String> = row.get("completed_users");
+        let goals: Vec<String> = row.get("completed_goals");
+        outcome.completed = users
+            .into_iter()
+            .zip(goals)
+            .filter_map(|(user_id, goal_id)| {
+                let goal = self.catalog.goal_ref(&goal_id)?;
+                Some(CompletedGoal { user_id, goal })
+            })
+            .collect();
+        if merged < outcome.staged {
+            let reasons = tx.prepare_cached(SKIP_REASONS).await?;
+            let row = tx.query_one(&reasons, &now).await?;
+            outcome.skipped = Skipped {
+                unassigned: count(row.get("unassigned")),
+                inactive: count(row.get("inactive")),
+                claimed: count(row.get("claimed")),
+            };
+        }
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Encodes the updates as staging rows: sorted by key, repeated keys folded in their
+    /// original (Kafka) order so no key reaches the merge twice. Returns the payload and the
+    /// number of rows.
+    fn encode(&self, updates: &[ProgressUpdate], now: DateTime<Utc>) -> (bytes::Bytes, usize) {
+        let goals = self.catalog.goals();
+        let mut order: Vec<&ProgressUpdate> = updates.iter().collect();
+        // Stable: equal keys keep their relative (Kafka) order for the fold below.
+        order.sort_by(|a, b| {
+            (a.user_id.as_str(), goals[a.goal as usize].goal_id.as_str())
+                .cmp(&(b.user_id.as_str(), goals[b.goal as usize].goal_id.as_str()))
+        });
+        let mut expires: Vec<Option<Option<DateTime<Utc>>>> = vec![None; goals.len()];
+        let mut copy = BinaryCopyBuf::with_capacity(order.len() * STAGE_ROW_BYTES);
+        let mut rows = order.iter().peekable();
+        while let Some(first) = rows.next() {
+            let mut change = first.change;
+            while let Some(next) =
+                rows.next_if(|n| n.user_id == first.user_id && n.goal == first.goal)
+            {
+                change.absorb(&next.change);
+            }
+            let goal = &goals[first.goal as usize];
+            let expires_at =
+                *expires[first.goal as usize].get_or_insert_with(|| goal.rotation.period_end(now));
+            copy.row(STAGE_FIELDS);
+            copy.text(&first.user_id);
+            copy.text(&goal.goal_id);
+            copy.int2(goal.mode.code());
+            copy.int8(goal.target);
+            copy.bool(goal.default_assigned);
+            copy.opt_timestamptz(expires_at);
+            let (first_value, first_delta, last_value, max_value, delta_sum) = match change {
+                Change::Absolute { last, max } => (None, None, Some(last), Some(max), None),
+                Change::Relative { first_value, first_delta, last, max } => {
+                    (Some(first_value), Some(first_delta), Some(last), Some(max), None)
+                }
+                Change::Increment { sum } => (None, None, None, None, Some(sum)),
+            };
+            for field in [first_value, first_delta, last_value, max_value, delta_sum] {
+                copy.opt_int8(field);
+            }
+        }
+        let staged = copy.rows();
+        (copy.finish(), staged)
+    }
+}
+
+fn count(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
