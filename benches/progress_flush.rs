@@ -25,7 +25,7 @@ fn catalog() -> Arc<Catalog> {
 fn updates(first_user: usize, n: usize) -> Vec<ProgressUpdate> {
     (first_user..first_user + n)
         .map(|u| ProgressUpdate {
-            user_id: format!("user-{u:09}"),
+            user_id: format!("user-{u:09}").into(),
             goal: 0,
             change: Change::Increment { sum: 1 },
         })

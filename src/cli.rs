@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::bench::flush::FlushBenchArgs;
+use crate::commands::demo::DemoArgs;
 use crate::db::DEFAULT_DATABASE_URL;
 
 /// Challenge-progress stream processor: Kafka telemetry in, exactly-once goal progress in
@@ -39,6 +40,10 @@ pub struct GlobalArgs {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the whole pipeline on the embedded default: in-process Kafka (librdkafka's mock
+    /// cluster), synthetic telemetry from the catalog, the local Postgres (schema
+    /// goalstream_demo). Prints live progress, a summary and an exactly-once check.
+    Demo(DemoArgs),
     /// Apply the schema migrations in sql/ (safe to run twice, and from two processes at once).
     Migrate,
     /// Validate the challenge catalog and print a summary.

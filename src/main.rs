@@ -4,13 +4,16 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use goalstream::cli::{BenchCommand, Cli, Command};
-use goalstream::{app, bench, telemetry};
+use goalstream::{app, bench, commands, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     telemetry::init("info");
     let result = match &cli.command {
+        Command::Demo(args) => {
+            commands::demo::run(&cli.global.database_url, &cli.global.catalog, args).await
+        }
         Command::Migrate => app::migrate(&cli.global.database_url).await,
         Command::Catalog => app::check_catalog(&cli.global.catalog),
         Command::Bench(BenchCommand::Flush(args)) => {

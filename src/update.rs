@@ -5,6 +5,8 @@
 //! Kafka order, gives the same [`Change`], so the merged result never depends on where the
 //! stream was cut into batches (DESIGN.md, Merge rules).
 
+use std::sync::Arc;
+
 use crate::catalog::{GoalRef, Mode};
 
 /// What a run of events (in Kafka order) says about one goal of one player.
@@ -77,8 +79,8 @@ impl Change {
 /// The coalesced update of one goal of one player, ready to flush.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProgressUpdate {
-    /// Player id.
-    pub user_id: String,
+    /// Player id (shared by the updates of one event and the buffer's index).
+    pub user_id: Arc<str>,
     /// The goal, as an index into the catalog.
     pub goal: GoalRef,
     /// What the events said.

@@ -30,7 +30,7 @@ fn apply(
     update: &ProgressUpdate,
 ) {
     let goal = catalog.goal(update.goal);
-    let key = (update.user_id.clone(), goal.goal_id.clone());
+    let key = (update.user_id.to_string(), goal.goal_id.clone());
     let row = match model.get_mut(&key) {
         Some(row) => row,
         None if goal.default_assigned => model.entry(key).or_insert(ModelRow {

@@ -260,7 +260,7 @@ fn user_of(key: usize) -> String {
 fn updates_for(keys: &[usize]) -> Vec<ProgressUpdate> {
     keys.iter()
         .map(|k| ProgressUpdate {
-            user_id: user_of(*k),
+            user_id: user_of(*k).into(),
             goal: (k % GOALS) as u32,
             change: Change::Increment { sum: 1 },
         })

@@ -22,6 +22,9 @@ pub const MAX_ID_LEN: usize = 100;
 /// Index of a goal in [`Catalog::goals`]; cheap to copy and hash in the buffer.
 pub type GoalRef = u32;
 
+/// Index of a stat code that feeds at least one goal; resolved once per event.
+pub type StatRef = u32;
+
 /// A catalog that could not be loaded; the message names the goal and the field.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -61,7 +64,8 @@ pub struct Catalog {
     goals: Vec<Goal>,
     challenges: Vec<Challenge>,
     by_id: HashMap<String, GoalRef>,
-    by_stat: HashMap<String, Vec<GoalRef>>,
+    stat_refs: HashMap<String, StatRef>,
+    stat_goals: Vec<Vec<GoalRef>>,
 }
 
 impl Catalog {
@@ -113,7 +117,17 @@ impl Catalog {
 
     /// Goals fed by events with this stat code (empty for an unknown stat).
     pub fn goals_for_stat(&self, stat_code: &str) -> &[GoalRef] {
-        self.by_stat.get(stat_code).map_or(&[], Vec::as_slice)
+        self.stat_ref(stat_code).map_or(&[], |stat| self.goals_of(stat))
+    }
+
+    /// The stat code's index, or `None` when no goal reads it.
+    pub fn stat_ref(&self, stat_code: &str) -> Option<StatRef> {
+        self.stat_refs.get(stat_code).copied()
+    }
+
+    /// Goals fed by a stat.
+    pub fn goals_of(&self, stat: StatRef) -> &[GoalRef] {
+        &self.stat_goals[stat as usize]
     }
 
     fn build(file: CatalogFile) -> Result<Self, CatalogError> {
@@ -181,12 +195,17 @@ impl Catalog {
             return Err(invalid("catalog".into(), "challenges", "the catalog has no goals"));
         }
         check_prerequisites(&goals, &by_id)?;
-        let mut by_stat: HashMap<String, Vec<GoalRef>> = HashMap::new();
+        let mut stat_refs: HashMap<String, StatRef> = HashMap::new();
+        let mut stat_goals: Vec<Vec<GoalRef>> = Vec::new();
         for (index, goal) in goals.iter().enumerate() {
             let index = GoalRef::try_from(index).expect("checked above");
-            by_stat.entry(goal.stat_code.clone()).or_default().push(index);
+            let stat = *stat_refs.entry(goal.stat_code.clone()).or_insert_with(|| {
+                stat_goals.push(Vec::new());
+                StatRef::try_from(stat_goals.len() - 1).expect("fewer stats than goals")
+            });
+            stat_goals[stat as usize].push(index);
         }
-        Ok(Catalog { goals, challenges, by_id, by_stat })
+        Ok(Catalog { goals, challenges, by_id, stat_refs, stat_goals })
     }
 }
 

@@ -92,6 +92,11 @@ impl StoreError {
         }
     }
 
+    /// Whether another consumer moved a partition's offset (see [`StoreError::Fenced`]).
+    pub fn is_fenced(&self) -> bool {
+        matches!(self, StoreError::Fenced { .. })
+    }
+
     /// The SQLSTATE of a failed statement, if the server sent one.
     pub fn sql_state(&self) -> Option<&SqlState> {
         match self {

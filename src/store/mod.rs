@@ -9,6 +9,7 @@ mod error;
 pub mod migrate;
 pub mod offsets;
 pub mod progress;
+pub mod progress_query;
 
 pub use binary_copy::BinaryCopyBuf;
 pub use dead_letters::DeadLetter;

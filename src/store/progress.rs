@@ -127,6 +127,27 @@ impl ProgressStore {
         client: &mut Client,
         batch: &FlushBatch<'_>,
     ) -> Result<FlushOutcome, StoreError> {
+        self.write(client, batch, true).await
+    }
+
+    /// Runs the merge of `updates` in a transaction that is always rolled back: whether they
+    /// would merge. Used to find the rows behind a data error without writing anything.
+    pub async fn probe(
+        &self,
+        client: &mut Client,
+        now: DateTime<Utc>,
+        updates: &[ProgressUpdate],
+    ) -> Result<(), StoreError> {
+        let batch = FlushBatch { now, updates, group_id: "", offsets: &[], dead_letters: &[] };
+        self.write(client, &batch, false).await.map(drop)
+    }
+
+    async fn write(
+        &self,
+        client: &mut Client,
+        batch: &FlushBatch<'_>,
+        commit: bool,
+    ) -> Result<FlushOutcome, StoreError> {
         let (payload, staged) = self.encode(batch.updates, batch.now);
         let mut outcome = FlushOutcome {
             staged: staged as u64,
@@ -137,7 +158,7 @@ impl ProgressStore {
         if staged == 0 {
             offsets::store(&tx, batch.group_id, batch.offsets).await?;
             outcome.dead_letters = dead_letters::insert(&tx, batch.dead_letters).await?;
-            tx.commit().await?;
+            finish(tx, commit).await?;
             return Ok(outcome);
         }
         let copy = tx.prepare_cached(COPY_STAGE).await?;
@@ -185,7 +206,7 @@ impl ProgressStore {
                 claimed: count(row.get("claimed")),
             };
         }
-        tx.commit().await?;
+        finish(tx, commit).await?;
         Ok(outcome)
     }
 
@@ -197,8 +218,8 @@ impl ProgressStore {
         let mut order: Vec<&ProgressUpdate> = updates.iter().collect();
         // Stable: equal keys keep their relative (Kafka) order for the fold below.
         order.sort_by(|a, b| {
-            (a.user_id.as_str(), goals[a.goal as usize].goal_id.as_str())
-                .cmp(&(b.user_id.as_str(), goals[b.goal as usize].goal_id.as_str()))
+            (&*a.user_id, goals[a.goal as usize].goal_id.as_str())
+                .cmp(&(&*b.user_id, goals[b.goal as usize].goal_id.as_str()))
         });
         let mut expires: Vec<Option<Option<DateTime<Utc>>>> = vec![None; goals.len()];
         let mut copy = BinaryCopyBuf::with_capacity(order.len() * STAGE_ROW_BYTES);
@@ -234,6 +255,15 @@ impl ProgressStore {
         let staged = copy.rows();
         (copy.finish(), staged)
     }
+}
+
+async fn finish(tx: deadpool_postgres::Transaction<'_>, commit: bool) -> Result<(), StoreError> {
+    if commit {
+        tx.commit().await?;
+    } else {
+        tx.rollback().await?;
+    }
+    Ok(())
 }
 
 fn count(value: i64) -> u64 {

@@ -50,7 +50,7 @@ pub fn event(
         .iter()
         .filter_map(|goal| {
             let change = Change::from_event(catalog.goal(*goal).mode, value, delta)?;
-            Some(ProgressUpdate { user_id: user.to_string(), goal: *goal, change })
+            Some(ProgressUpdate { user_id: user.into(), goal: *goal, change })
         })
         .collect()
 }

@@ -1,0 +1,165 @@
+//! The coalescing buffer: pure, no I/O. Records go in; a flush takes out one update per
+//! `(user_id, goal_id)` (folded with [`Change::absorb`], so the result never depends on where
+//! batches are cut), the dead letters, and the counts.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::record::{Body, Record};
+use crate::catalog::{Catalog, GoalRef};
+use crate::store::DeadLetter;
+use crate::update::{Change, ProgressUpdate};
+
+/// Distinct keys that trigger a flush: the flush engine's best batch size (docs/BENCHMARKS.md).
+pub const DEFAULT_MAX_ROWS: usize = 10_000;
+/// Payload bytes that trigger a flush: bounds memory when events carry large payloads.
+pub const DEFAULT_MAX_BYTES: usize = 16 * 1024 * 1024;
+/// Age of the oldest buffered record that triggers a flush: bounds event→durable latency.
+pub const DEFAULT_MAX_AGE: Duration = Duration::from_millis(200);
+
+/// When the buffer asks to be flushed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BufferConfig {
+    /// Distinct `(user, goal)` keys.
+    pub max_rows: usize,
+    /// Payload bytes.
+    pub max_bytes: usize,
+    /// Age of the oldest record.
+    pub max_age: Duration,
+}
+
+impl Default for BufferConfig {
+    fn default() -> Self {
+        BufferConfig {
+            max_rows: DEFAULT_MAX_ROWS,
+            max_bytes: DEFAULT_MAX_BYTES,
+            max_age: DEFAULT_MAX_AGE,
+        }
+    }
+}
+
+/// What one flush takes out of the buffer.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// One update per key.
+    pub updates: Vec<ProgressUpdate>,
+    /// Malformed records, whole.
+    pub dead_letters: Vec<DeadLetter>,
+    /// Records taken in.
+    pub records: u64,
+    /// Valid events whose stat no goal reads.
+    pub unknown_stats: u64,
+    /// Payload bytes taken in.
+    pub bytes: usize,
+    /// Message timestamps (ms since the Unix epoch) of the records, for latency.
+    pub timestamps_ms: Vec<i64>,
+}
+
+impl Batch {
+    /// Whether there is nothing to write (offsets may still move).
+    pub fn is_empty(&self) -> bool {
+        self.updates.is_empty() && self.dead_letters.is_empty()
+    }
+}
+
+/// Buffered, coalesced updates of one flush worker.
+#[derive(Debug)]
+pub struct Buffer {
+    config: BufferConfig,
+    catalog: Arc<Catalog>,
+    index: HashMap<(Arc<str>, GoalRef), usize>,
+    batch: Batch,
+    /// When the oldest buffered record arrived.
+    started: Option<Instant>,
+}
+
+impl Buffer {
+    /// An empty buffer resolving stats against `catalog`.
+    pub fn new(config: BufferConfig, catalog: Arc<Catalog>) -> Self {
+        Buffer { config, catalog, index: HashMap::new(), batch: Batch::default(), started: None }
+    }
+
+    /// Takes in one record (already accepted by the offset tracker) at time `now`.
+    pub fn push(&mut self, record: Record, now: Instant) {
+        self.started.get_or_insert(now);
+        let batch = &mut self.batch;
+        batch.records += 1;
+        batch.bytes += record.bytes;
+        if let Some(ms) = record.timestamp_ms {
+            batch.timestamps_ms.push(ms);
+        }
+        match record.body {
+            Body::Event { user_id, stat, value, delta } => {
+                let user_id: Arc<str> = Arc::from(user_id);
+                for &goal in self.catalog.goals_of(stat) {
+                    let mode = self.catalog.goal(goal).mode;
+                    let Some(change) = Change::from_event(mode, value, delta) else { continue };
+                    match self.index.get(&(user_id.clone(), goal)) {
+                        Some(&at) => batch.updates[at].change.absorb(&change),
+                        None => {
+                            self.index.insert((user_id.clone(), goal), batch.updates.len());
+                            batch.updates.push(ProgressUpdate {
+                                user_id: user_id.clone(),
+                                goal,
+                                change,
+                            });
+                        }
+                    }
+                }
+            }
+            Body::UnknownStat => batch.unknown_stats += 1,
+            Body::Malformed { key, payload, reason } => batch.dead_letters.push(DeadLetter {
+                topic: record.partition.0.to_string(),
+                partition: Some(record.partition.1),
+                offset: record.offset,
+                key,
+                payload,
+                reason,
+            }),
+        }
+    }
+
+    /// Distinct keys buffered.
+    pub fn rows(&self) -> usize {
+        self.batch.updates.len()
+    }
+
+    /// Payload bytes buffered.
+    pub fn bytes(&self) -> usize {
+        self.batch.bytes
+    }
+
+    /// Records buffered.
+    pub fn records(&self) -> u64 {
+        self.batch.records
+    }
+
+    /// Whether nothing was taken in since the last [`Buffer::take`].
+    pub fn is_empty(&self) -> bool {
+        self.batch.records == 0
+    }
+
+    /// When the age limit asks for a flush, if anything is buffered.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.started.map(|t| t + self.config.max_age)
+    }
+
+    /// Whether a limit is reached at `now`.
+    pub fn should_flush(&self, now: Instant) -> bool {
+        self.rows() >= self.config.max_rows
+            || self.bytes() >= self.config.max_bytes
+            || self.deadline().is_some_and(|d| now >= d)
+    }
+
+    /// Takes everything out; the buffer is empty afterwards.
+    pub fn take(&mut self) -> Batch {
+        self.index.clear();
+        self.started = None;
+        std::mem::take(&mut self.batch)
+    }
+}
+
+#[cfg(test)]
+#[path = "buffer_tests.rs"]
+mod tests;

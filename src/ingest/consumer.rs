@@ -1,0 +1,293 @@
+//! The Kafka consumer: a `BaseConsumer` polled on a dedicated thread.
+//!
+//! Why not `StreamConsumer`: rebalance callbacks run inside the poll call, and ours must block
+//! (read stored offsets from Postgres on assign, wait for the flush workers on revoke). On a
+//! thread of its own that is legal and stalls nothing else; inside a tokio worker it would
+//! stall the runtime. The thread decodes messages (borrowing from librdkafka's buffers), routes
+//! them to the worker owning their partition in chunks, pauses every partition while a worker
+//! is behind (it keeps polling, so rebalances still happen) and carries out the workers'
+//! requests: Kafka commits after their database commits, and re-seeks.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::message::BorrowedMessage;
+use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
+use tokio::sync::mpsc::{self, error::TrySendError};
+use tokio_util::sync::CancellationToken;
+
+use super::context::IngestContext;
+use super::event::decode;
+use super::flusher::Control;
+use super::offsets::Partition;
+use super::record::{Body, Input, Record};
+use super::stats::IngestStats;
+use crate::catalog::Catalog;
+
+/// Default topic.
+pub const DEFAULT_TOPIC: &str = "game.telemetry";
+/// Default consumer group.
+pub const DEFAULT_GROUP: &str = "goalstream";
+/// Records sent to a worker at once: amortizes channel hand-offs without delaying much.
+const CHUNK: usize = 512;
+
+/// How the consumer joins its group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum GroupProtocol {
+    /// The classic protocol with cooperative-sticky assignment.
+    #[default]
+    Classic,
+    /// KIP-848 (`group.protocol=consumer`): assignment by the broker; joins faster where the
+    /// broker supports it (librdkafka's mock cluster does).
+    Consumer,
+}
+
+/// Kafka settings of the pipeline.
+#[derive(Debug, Clone)]
+pub struct ConsumerConfig {
+    /// Bootstrap servers.
+    pub brokers: String,
+    /// Consumer group id (also the key of the stored offsets).
+    pub group_id: String,
+    /// Topics to consume.
+    pub topics: Vec<String>,
+    /// Where a partition with no stored offset starts: `earliest` or `latest`.
+    pub auto_offset_reset: String,
+    /// Group protocol.
+    pub group_protocol: GroupProtocol,
+    /// Session timeout (classic protocol).
+    pub session_timeout: Duration,
+    /// Heartbeat interval (classic protocol).
+    pub heartbeat_interval: Duration,
+    /// Payloads over this size are dead-lettered.
+    pub max_payload_bytes: usize,
+    /// Extra librdkafka properties, applied last.
+    pub options: Vec<(String, String)>,
+}
+
+impl ConsumerConfig {
+    /// The librdkafka configuration.
+    pub fn client_config(&self) -> ClientConfig {
+        let mut config = ClientConfig::new();
+        config
+            .set("bootstrap.servers", &self.brokers)
+            .set("group.id", &self.group_id)
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("auto.offset.reset", &self.auto_offset_reset)
+            // The revoke callback may take up to the revoke timeout; stay well above it.
+            .set("max.poll.interval.ms", "300000")
+            .set("client.id", "goalstream");
+        match self.group_protocol {
+            GroupProtocol::Classic => {
+                config
+                    .set("partition.assignment.strategy", "cooperative-sticky")
+                    .set("session.timeout.ms", self.session_timeout.as_millis().to_string())
+                    .set("heartbeat.interval.ms", self.heartbeat_interval.as_millis().to_string());
+            }
+            GroupProtocol::Consumer => {
+                config.set("group.protocol", "consumer");
+            }
+        }
+        for (key, value) in &self.options {
+            config.set(key, value);
+        }
+        config
+    }
+
+    fn reset_offset(&self) -> Offset {
+        if self.auto_offset_reset == "latest" {
+            Offset::End
+        } else {
+            Offset::Beginning
+        }
+    }
+}
+
+/// What the poll thread needs.
+pub(super) struct PollLoop {
+    pub consumer: BaseConsumer<IngestContext>,
+    pub config: ConsumerConfig,
+    pub catalog: Arc<Catalog>,
+    pub control: mpsc::UnboundedReceiver<Control>,
+    pub stats: Arc<IngestStats>,
+    /// Stop reading messages, hand over what was read and close the workers' inputs.
+    pub intake_stop: CancellationToken,
+    /// Commit what the workers report, close the consumer and return.
+    pub exit: CancellationToken,
+}
+
+impl PollLoop {
+    /// Runs on the consumer thread until `exit`.
+    pub fn run(mut self) {
+        let workers = self.consumer.context().workers.lock().expect("not poisoned").clone();
+        let senders = workers.unwrap_or_default();
+        let mut chunks: Vec<Vec<Record>> =
+            senders.iter().map(|_| Vec::with_capacity(CHUNK)).collect();
+        let mut topics: HashMap<String, Arc<str>> = HashMap::new();
+        let mut pending_seeks = Vec::new();
+        let mut paused = false;
+        while !self.intake_stop.is_cancelled() {
+            self.serve_control(&mut pending_seeks);
+            let behind = send_chunks(&senders, &mut chunks, false);
+            if behind != paused {
+                self.set_paused(behind);
+                paused = behind;
+            }
+            let timeout =
+                if behind { Duration::from_millis(20) } else { Duration::from_millis(100) };
+            let mut polled = 0;
+            let mut next = self.consumer.poll(timeout);
+            while let Some(result) = next {
+                match result {
+                    Ok(message) => {
+                        let record = self.to_record(&message, &mut topics);
+                        let worker = IngestContext::worker_of(&record.partition, senders.len());
+                        chunks[worker].push(record);
+                        polled += 1;
+                    }
+                    Err(error) => tracing::warn!(%error, "kafka error"),
+                }
+                if polled >= CHUNK {
+                    break;
+                }
+                next = self.consumer.poll(Duration::ZERO);
+            }
+            IngestStats::add(&self.stats.consumed, polled as u64);
+        }
+        // Intake stops: hand over what was read, then close the inputs (workers flush and end).
+        send_chunks(&senders, &mut chunks, true);
+        drop(senders);
+        self.consumer.context().workers.lock().expect("not poisoned").take();
+        while !self.exit.is_cancelled() {
+            self.serve_control(&mut pending_seeks);
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.serve_control(&mut pending_seeks);
+        // Dropping the consumer leaves the group (its final revoke finds no workers to flush).
+    }
+
+    fn to_record(
+        &self,
+        message: &BorrowedMessage<'_>,
+        topics: &mut HashMap<String, Arc<str>>,
+    ) -> Record {
+        let topic = match topics.get(message.topic()) {
+            Some(topic) => topic.clone(),
+            None => {
+                let topic: Arc<str> = Arc::from(message.topic());
+                topics.insert(message.topic().to_string(), topic.clone());
+                topic
+            }
+        };
+        let partition: Partition = (topic, message.partition());
+        let payload = message.payload().unwrap_or_default();
+        let body = match decode(payload, self.config.max_payload_bytes) {
+            Ok(event) => match self.catalog.stat_ref(&event.stat_code) {
+                Some(stat) => Body::Event {
+                    user_id: event.user_id.into_owned(),
+                    stat,
+                    value: event.value,
+                    delta: event.delta,
+                },
+                None => Body::UnknownStat,
+            },
+            Err(error) => Body::Malformed {
+                key: message.key().map(<[u8]>::to_vec),
+                payload: payload.to_vec(),
+                reason: error.0,
+            },
+        };
+        Record {
+            epoch: self.consumer.context().epoch(&partition),
+            partition,
+            offset: message.offset(),
+            timestamp_ms: message.timestamp().to_millis(),
+            bytes: payload.len(),
+            body,
+        }
+    }
+
+    fn set_paused(&self, pause: bool) {
+        let Ok(assignment) = self.consumer.assignment() else { return };
+        let result = if pause {
+            self.consumer.pause(&assignment)
+        } else {
+            self.consumer.resume(&assignment)
+        };
+        if pause {
+            IngestStats::add(&self.stats.pauses, 1);
+            tracing::debug!("flush workers are behind: intake paused");
+        }
+        if let Err(error) = result {
+            tracing::warn!(%error, pause, "pause/resume failed");
+        }
+    }
+
+    /// Commits offsets the workers made durable, and carries out re-seeks (retried while the
+    /// partition's fetcher is not ready).
+    fn serve_control(&mut self, pending_seeks: &mut Vec<(Partition, Option<i64>, u64)>) {
+        while let Ok(control) = self.control.try_recv() {
+            match control {
+                Control::Commit(moves) => {
+                    let mut tpl = TopicPartitionList::new();
+                    for m in &moves {
+                        let _ =
+                            tpl.add_partition_offset(&m.topic, m.partition, Offset::Offset(m.next));
+                    }
+                    if tpl.count() > 0 {
+                        if let Err(error) = self.consumer.commit(&tpl, CommitMode::Async) {
+                            tracing::debug!(%error, "kafka commit failed (offsets live in Postgres)");
+                        }
+                    }
+                }
+                Control::Reseek(seeks) => {
+                    let context = self.consumer.context();
+                    let mut epochs = context.epochs.lock().expect("not poisoned");
+                    for (partition, _, epoch) in &seeks {
+                        epochs.insert(partition.clone(), *epoch);
+                    }
+                    drop(epochs);
+                    pending_seeks.extend(seeks);
+                }
+            }
+        }
+        pending_seeks.retain(|(partition, offset, _)| {
+            let target = offset.map_or(self.config.reset_offset(), Offset::Offset);
+            match self.consumer.seek(&partition.0, partition.1, target, Duration::from_millis(100)) {
+                Ok(()) => false,
+                Err(error) => {
+                    tracing::debug!(%error, topic = %partition.0, partition = partition.1, "seek not ready; retrying");
+                    true
+                }
+            }
+        });
+    }
+}
+
+/// Hands each non-empty chunk to its worker. Without `wait`, a full input is left for later and
+/// reported (the caller pauses intake); with `wait`, blocks until sent or the worker is gone.
+fn send_chunks(senders: &[mpsc::Sender<Input>], chunks: &mut [Vec<Record>], wait: bool) -> bool {
+    let mut behind = false;
+    for (sender, chunk) in senders.iter().zip(chunks.iter_mut()) {
+        if chunk.is_empty() {
+            continue;
+        }
+        let records = std::mem::replace(chunk, Vec::with_capacity(CHUNK));
+        if wait {
+            let _ = sender.blocking_send(Input::Records(records));
+            continue;
+        }
+        match sender.try_send(Input::Records(records)) {
+            Ok(()) => {}
+            Err(TrySendError::Full(Input::Records(records))) => {
+                *chunk = records;
+                behind = true;
+            }
+            Err(_) => {}
+        }
+    }
+    behind
+}

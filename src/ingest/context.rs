@@ -1,0 +1,196 @@
+//! The consumer's rebalance callbacks. They run inside `poll`, on the consumer's own thread,
+//! so they may block: on assign they read the stored offsets from Postgres and start each
+//! partition there; on revoke they have the owning flush workers flush (bounded) before the
+//! partitions are released (DESIGN.md, Delivery).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use deadpool_postgres::Pool;
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, RebalanceProtocol};
+use rdkafka::types::RDKafkaRespErr;
+use rdkafka::{ClientContext, Offset, TopicPartitionList};
+use tokio::sync::{mpsc, oneshot};
+
+use super::offsets::Partition;
+use super::record::Input;
+use super::stats::IngestStats;
+use crate::retry::Backoff;
+use crate::store;
+
+/// State the callbacks share with the poll loop (same thread; the mutexes are uncontended).
+pub struct IngestContext {
+    pub(super) runtime: tokio::runtime::Handle,
+    pub(super) pool: Pool,
+    pub(super) group_id: String,
+    /// Inputs of the flush workers; `None` once shutdown closed them.
+    pub(super) workers: Mutex<Option<Vec<mpsc::Sender<Input>>>>,
+    /// Seek epoch per partition: bumped by every assignment and re-seek.
+    pub(super) epochs: Mutex<HashMap<Partition, u64>>,
+    pub(super) stats: Arc<IngestStats>,
+    pub(super) revoke_timeout: Duration,
+    pub(super) assign_timeout: Duration,
+}
+
+impl ClientContext for IngestContext {}
+
+impl ConsumerContext for IngestContext {
+    fn rebalance(
+        &self,
+        consumer: &BaseConsumer<Self>,
+        err: RDKafkaRespErr,
+        tpl: &mut TopicPartitionList,
+    ) {
+        IngestStats::add(&self.stats.rebalances, 1);
+        let cooperative = matches!(consumer.rebalance_protocol(), RebalanceProtocol::Cooperative);
+        let partitions: Vec<Partition> =
+            tpl.elements().iter().map(|e| (Arc::<str>::from(e.topic()), e.partition())).collect();
+        match err {
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
+                self.assign(&partitions, tpl);
+                let result = if cooperative {
+                    consumer.incremental_assign(tpl)
+                } else {
+                    consumer.assign(tpl)
+                };
+                if let Err(error) = result {
+                    tracing::error!(%error, "assigning partitions failed");
+                }
+                tracing::info!(partitions = ?names(&partitions), "partitions assigned");
+            }
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
+                let lost = consumer.assignment_lost();
+                self.revoke(&partitions, lost);
+                // A partition paused for backpressure would stay paused if assigned back.
+                let _ = consumer.resume(tpl);
+                let result = if cooperative {
+                    consumer.incremental_unassign(tpl)
+                } else {
+                    consumer.unassign()
+                };
+                if let Err(error) = result {
+                    tracing::error!(%error, "releasing partitions failed");
+                }
+                tracing::info!(partitions = ?names(&partitions), lost, "partitions released");
+            }
+            _ => {
+                tracing::error!(?err, "rebalance error; releasing the partitions");
+                self.revoke(&partitions, true);
+                let _ = if cooperative {
+                    consumer.incremental_unassign(tpl)
+                } else {
+                    consumer.unassign()
+                };
+            }
+        }
+    }
+}
+
+impl IngestContext {
+    /// The worker that owns a partition.
+    pub(super) fn worker_of(partition: &Partition, workers: usize) -> usize {
+        let topic_hash =
+            partition.0.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
+        topic_hash.wrapping_add(partition.1 as usize) % workers.max(1)
+    }
+
+    /// The current seek epoch of a partition.
+    pub(super) fn epoch(&self, partition: &Partition) -> u64 {
+        self.epochs.lock().expect("not poisoned").get(partition).copied().unwrap_or(0)
+    }
+
+    fn assign(&self, partitions: &[Partition], tpl: &mut TopicPartitionList) {
+        if partitions.is_empty() {
+            return;
+        }
+        let stored = self.load_stored(partitions);
+        let Some(workers) = self.workers.lock().expect("not poisoned").clone() else { return };
+        let mut per_worker: Vec<Vec<(Partition, Option<i64>, u64)>> =
+            vec![Vec::new(); workers.len()];
+        let mut epochs = self.epochs.lock().expect("not poisoned");
+        for partition in partitions {
+            let offset = stored
+                .as_ref()
+                .and_then(|s| s.get(&(partition.0.to_string(), partition.1)).copied());
+            if let Some(offset) = offset {
+                if let Err(error) =
+                    tpl.set_partition_offset(&partition.0, partition.1, Offset::Offset(offset))
+                {
+                    tracing::error!(%error, "cannot set the start offset");
+                }
+            }
+            let epoch = epochs.entry(partition.clone()).and_modify(|e| *e += 1).or_insert(0);
+            per_worker[Self::worker_of(partition, workers.len())].push((
+                partition.clone(),
+                offset,
+                *epoch,
+            ));
+        }
+        drop(epochs);
+        for (worker, assigned) in workers.iter().zip(per_worker) {
+            if !assigned.is_empty() {
+                let _ = self.runtime.block_on(worker.send(Input::Assigned(assigned)));
+            }
+        }
+    }
+
+    /// Stored offsets of the partitions' topics; retried with backoff up to the assign timeout.
+    /// Without them (database away) the partitions start from Kafka's committed offsets: the
+    /// first flush is then fenced and re-reads from the stored offsets, so nothing applies twice.
+    fn load_stored(&self, partitions: &[Partition]) -> Option<HashMap<(String, i32), i64>> {
+        let mut topics: Vec<String> = partitions.iter().map(|p| p.0.to_string()).collect();
+        topics.sort();
+        topics.dedup();
+        let deadline = std::time::Instant::now() + self.assign_timeout;
+        let mut backoff = Backoff::default();
+        loop {
+            let result = self.runtime.block_on(async {
+                let client = self.pool.get().await?;
+                store::offsets::load(&client, &self.group_id, &topics).await
+            });
+            match result {
+                Ok(stored) => return Some(stored),
+                Err(error) => {
+                    let delay = backoff.next_delay();
+                    if std::time::Instant::now() + delay > deadline {
+                        tracing::error!(%error, "cannot read stored offsets; starting from Kafka's");
+                        return None;
+                    }
+                    tracing::warn!(%error, ?delay, "cannot read stored offsets; retrying");
+                    std::thread::sleep(delay);
+                }
+            }
+        }
+    }
+
+    fn revoke(&self, partitions: &[Partition], lost: bool) {
+        let Some(workers) = self.workers.lock().expect("not poisoned").clone() else { return };
+        let mut per_worker: Vec<Vec<Partition>> = vec![Vec::new(); workers.len()];
+        for partition in partitions {
+            per_worker[Self::worker_of(partition, workers.len())].push(partition.clone());
+        }
+        let mut waits = Vec::new();
+        for (worker, partitions) in workers.iter().zip(per_worker) {
+            if partitions.is_empty() {
+                continue;
+            }
+            let (done, wait) = oneshot::channel();
+            if self.runtime.block_on(worker.send(Input::Revoke { partitions, lost, done })).is_ok()
+            {
+                waits.push(wait);
+            }
+        }
+        // The workers bound their own flush by the revoke timeout; this bound is a backstop.
+        let bound = self.revoke_timeout + Duration::from_secs(5);
+        let finished =
+            self.runtime.block_on(tokio::time::timeout(bound, futures::future::join_all(waits)));
+        if finished.is_err() {
+            tracing::error!(?bound, "flush workers did not release the partitions in time");
+        }
+    }
+}
+
+fn names(partitions: &[Partition]) -> Vec<String> {
+    partitions.iter().map(|(t, p)| format!("{t}/{p}")).collect()
+}

@@ -1,0 +1,22 @@
+//! Kafka ingest: decode → buffer (coalesce) → flush, with offsets stored in the flush
+//! transaction.
+//!
+//! - [`event`]: JSON payload → event, or the reason it is malformed.
+//! - [`record`]: what the consumer thread hands the flush workers.
+//! - [`offsets`]: per-partition stored offset and position; skips duplicates.
+//! - [`buffer`]: pure coalescing buffer with size, byte and age limits.
+//! - [`flusher`]: a flush worker per set of partitions; retries, poison rows, fencing.
+//! - [`consumer`]: the `BaseConsumer` thread (decode, route, pause, commit, re-seek) and
+//!   `context`: its rebalance callbacks (stored offsets on assign, bounded flush on revoke).
+//! - [`pipeline`]: consumer + workers started together, stopped in stages.
+//! - [`stats`]: counters shared by the consumer thread and the workers.
+
+pub mod buffer;
+pub mod consumer;
+mod context;
+pub mod event;
+pub mod flusher;
+pub mod offsets;
+pub mod pipeline;
+pub mod record;
+pub mod stats;

@@ -1,0 +1,62 @@
+//! Exponential backoff with jitter, for retrying work against a database that is away.
+
+use std::time::Duration;
+
+use rand::Rng;
+
+/// First retry delay.
+pub const DEFAULT_BASE: Duration = Duration::from_millis(100);
+/// Longest delay between two tries.
+pub const DEFAULT_MAX: Duration = Duration::from_secs(5);
+
+/// Delays that double from `base` up to `max`; each is drawn uniformly from its upper half so
+/// that workers retrying together spread out.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    base: Duration,
+    max: Duration,
+    attempt: u32,
+}
+
+impl Backoff {
+    /// A backoff starting at `base`, capped at `max`.
+    pub fn new(base: Duration, max: Duration) -> Self {
+        Backoff { base, max: max.max(base), attempt: 0 }
+    }
+
+    /// The delay before the next try.
+    pub fn next_delay(&mut self) -> Duration {
+        let ceiling = self.base.saturating_mul(1 << self.attempt.min(20)).min(self.max);
+        self.attempt += 1;
+        let half = ceiling / 2;
+        half + rand::rng().random_range(Duration::ZERO..=ceiling - half)
+    }
+
+    /// Tries made so far.
+    pub fn attempts(&self) -> u32 {
+        self.attempt
+    }
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff::new(DEFAULT_BASE, DEFAULT_MAX)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn doubles_with_jitter_up_to_the_cap() {
+        let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_millis(700));
+        let delays: Vec<Duration> = (0..6).map(|_| backoff.next_delay()).collect();
+        let ceilings = [100, 200, 400, 700, 700, 700];
+        for (delay, ceiling) in delays.iter().zip(ceilings) {
+            let ceiling = Duration::from_millis(ceiling);
+            assert!(*delay >= ceiling / 2 && *delay <= ceiling, "{delay:?} vs {ceiling:?}");
+        }
+        assert_eq!(backoff.attempts(), 6);
+    }
+}

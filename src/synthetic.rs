@@ -1,0 +1,176 @@
+//! Synthetic telemetry from a catalog: what `goalstream demo` and `goalstream produce` send.
+//!
+//! Players are drawn with a skew (a few very active players, a long tail), stats in proportion
+//! to how many goals read them; increment stats carry a `delta`, absolute and relative stats a
+//! growing `value` per player. A share of events can be malformed or carry an unknown stat.
+//! The generator remembers the sum of deltas per player and stat, to check exactly-once.
+
+use std::collections::HashMap;
+
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+use crate::catalog::{Catalog, Mode};
+
+/// Stat code no goal reads (counted, not dead-lettered).
+pub const UNKNOWN_STAT: &str = "emote_used";
+/// Share of events with [`UNKNOWN_STAT`].
+const UNKNOWN_RATIO: f64 = 0.005;
+
+/// One message to produce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntheticEvent {
+    /// Kafka key: the player id.
+    pub key: String,
+    /// JSON payload.
+    pub payload: Vec<u8>,
+    /// Whether the payload is malformed on purpose.
+    pub malformed: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Stat {
+    code: String,
+    reads_value: bool,
+    reads_delta: bool,
+}
+
+/// An endless, seeded stream of events.
+#[derive(Debug)]
+pub struct Synthetic {
+    stats: Vec<Stat>,
+    users: usize,
+    bad_ratio: f64,
+    rng: SmallRng,
+    values: HashMap<(usize, usize), i64>,
+    delta_sums: HashMap<(String, String), i64>,
+    produced: u64,
+}
+
+impl Synthetic {
+    /// A stream over the catalog's stats for `users` players; `bad_ratio` of the events are
+    /// malformed.
+    pub fn new(catalog: &Catalog, users: usize, bad_ratio: f64, seed: u64) -> Self {
+        let mut stats: Vec<Stat> = Vec::new();
+        for goal in catalog.goals() {
+            let reads_value = goal.mode != Mode::Increment;
+            match stats.iter_mut().find(|s| s.code == goal.stat_code) {
+                Some(stat) => {
+                    stat.reads_value |= reads_value;
+                    stat.reads_delta |= !reads_value;
+                }
+                None => stats.push(Stat {
+                    code: goal.stat_code.clone(),
+                    reads_value,
+                    reads_delta: !reads_value,
+                }),
+            }
+        }
+        Synthetic {
+            stats,
+            users: users.max(1),
+            bad_ratio: bad_ratio.clamp(0.0, 1.0),
+            rng: SmallRng::seed_from_u64(seed),
+            values: HashMap::new(),
+            delta_sums: HashMap::new(),
+            produced: 0,
+        }
+    }
+
+    /// The player id of player number `n`.
+    pub fn user_id(n: usize) -> String {
+        format!("player-{n:06}")
+    }
+
+    /// The next event.
+    pub fn next_event(&mut self) -> SyntheticEvent {
+        self.produced += 1;
+        // Skew: squaring a uniform draw puts half the traffic on the first quarter of players.
+        let r: f64 = self.rng.random();
+        let user = ((r * r) * self.users as f64) as usize % self.users;
+        let key = Self::user_id(user);
+        if self.rng.random_bool(self.bad_ratio) {
+            return SyntheticEvent { payload: self.malformed(&key), key, malformed: true };
+        }
+        let ts = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let id = self.produced;
+        if self.rng.random_bool(UNKNOWN_RATIO) {
+            let payload = format!(
+                r#"{{"event_id":"e{id}","user_id":"{key}","stat_code":"{UNKNOWN_STAT}","delta":1,"ts":"{ts}"}}"#
+            );
+            return SyntheticEvent { key, payload: payload.into_bytes(), malformed: false };
+        }
+        let index = self.rng.random_range(0..self.stats.len());
+        let stat = self.stats[index].clone();
+        let step = self.rng.random_range(1..=5);
+        let mut fields = String::new();
+        if stat.reads_value {
+            let value = self.values.entry((user, index)).or_insert(0);
+            *value += step * 40;
+            fields.push_str(&format!(r#","value":{value}"#));
+        }
+        if stat.reads_delta || stat.reads_value {
+            let delta = if stat.reads_value { step * 40 } else { step };
+            fields.push_str(&format!(r#","delta":{delta}"#));
+            if stat.reads_delta {
+                *self.delta_sums.entry((key.clone(), stat.code.clone())).or_insert(0) += delta;
+            }
+        }
+        let payload = format!(
+            r#"{{"event_id":"e{id}","user_id":"{key}","stat_code":"{}"{fields},"ts":"{ts}"}}"#,
+            stat.code
+        );
+        SyntheticEvent { key, payload: payload.into_bytes(), malformed: false }
+    }
+
+    /// Sum of the deltas sent per (player, stat) for stats that increment goals read.
+    pub fn delta_sums(&self) -> &HashMap<(String, String), i64> {
+        &self.delta_sums
+    }
+
+    fn malformed(&mut self, key: &str) -> Vec<u8> {
+        let variants = [
+            "not json at all".to_string(),
+            format!(r#"{{"user_id":"{key}","stat_code":"kills","delta":-3}}"#),
+            r#"{"stat_code":"kills","delta":1}"#.to_string(),
+            format!(r#"{{"user_id":"{key}","stat_code":"level","value":1.5}}"#),
+            format!(r#"{{"user_id":"{key}","stat_code":"kills"}}"#),
+            "[1,2,3]".to_string(),
+        ];
+        variants[self.rng.random_range(0..variants.len())].clone().into_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::event::{decode, DEFAULT_MAX_PAYLOAD_BYTES};
+
+    #[test]
+    fn events_decode_and_sums_add_up() {
+        let catalog = Catalog::from_json(include_str!("../config/challenges.json")).unwrap();
+        let mut stream = Synthetic::new(&catalog, 50, 0.05, 7);
+        let mut kills = 0;
+        let mut malformed = 0;
+        for _ in 0..5_000 {
+            let event = stream.next_event();
+            match decode(&event.payload, DEFAULT_MAX_PAYLOAD_BYTES) {
+                Ok(e) => {
+                    assert!(!event.malformed);
+                    assert_eq!(e.user_id, event.key.as_str());
+                    if e.stat_code == "kills" {
+                        kills += e.delta.unwrap();
+                    }
+                }
+                Err(_) => {
+                    assert!(event.malformed, "{}", String::from_utf8_lossy(&event.payload));
+                    malformed += 1;
+                }
+            }
+        }
+        let summed: i64 =
+            stream.delta_sums().iter().filter(|((_, s), _)| s == "kills").map(|(_, v)| v).sum();
+        assert_eq!(summed, kills);
+        assert!((150..=350).contains(&malformed), "about 5 % malformed: {malformed}");
+    }
+}
