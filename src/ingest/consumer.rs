@@ -32,6 +32,8 @@ pub const DEFAULT_TOPIC: &str = "game.telemetry";
 pub const DEFAULT_GROUP: &str = "goalstream";
 /// Records sent to a worker at once: amortizes channel hand-offs without delaying much.
 const CHUNK: usize = 512;
+/// How long leaving the group may take at shutdown.
+const LEAVE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How the consumer joins its group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -166,7 +168,15 @@ impl PollLoop {
             std::thread::sleep(Duration::from_millis(10));
         }
         self.serve_control(&mut pending_seeks);
-        // Dropping the consumer leaves the group (its final revoke finds no workers to flush).
+        // Leave the group while still polling, so the revoke is served here and bounded; then
+        // dropping the consumer has little left to do.
+        self.consumer.unsubscribe();
+        let leave_by = std::time::Instant::now() + LEAVE_TIMEOUT;
+        while std::time::Instant::now() < leave_by
+            && self.consumer.assignment().is_ok_and(|a| a.count() > 0)
+        {
+            let _ = self.consumer.poll(Duration::from_millis(50));
+        }
     }
 
     fn to_record(

@@ -183,8 +183,10 @@ impl IngestContext {
         }
         // The workers bound their own flush by the revoke timeout; this bound is a backstop.
         let bound = self.revoke_timeout + Duration::from_secs(5);
-        let finished =
-            self.runtime.block_on(tokio::time::timeout(bound, futures::future::join_all(waits)));
+        // The timer must be created inside the runtime: build it in the block_on future.
+        let finished = self.runtime.block_on(async {
+            tokio::time::timeout(bound, futures::future::join_all(waits)).await
+        });
         if finished.is_err() {
             tracing::error!(?bound, "flush workers did not release the partitions in time");
         }

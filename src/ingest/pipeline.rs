@@ -21,6 +21,8 @@ use crate::store::ProgressStore;
 /// Chunks of records queued per worker before the consumer pauses intake. With 512-record
 /// chunks, bounds what waits outside the buffers to 4k records per worker.
 pub const DEFAULT_CHANNEL_CHUNKS: usize = 8;
+/// How long shutdown waits for the Kafka consumer to close.
+pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a new assignment waits for the stored offsets when Postgres is away.
 pub const DEFAULT_ASSIGN_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -155,7 +157,12 @@ impl Pipeline {
         };
         self.exit.cancel();
         if let Some(thread) = self.poll_thread.take() {
-            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+            // Closing the Kafka client can hang on a broker that does not answer; offsets live
+            // in Postgres, so nothing depends on it: wait a bounded time, then leave it be.
+            let join = tokio::task::spawn_blocking(move || thread.join());
+            if tokio::time::timeout(CLOSE_TIMEOUT, join).await.is_err() {
+                tracing::warn!(?CLOSE_TIMEOUT, "the Kafka consumer did not close in time");
+            }
         }
         clean
     }

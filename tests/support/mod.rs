@@ -2,6 +2,8 @@
 #![allow(dead_code, missing_docs)]
 
 pub mod fixtures;
+pub mod kafka;
+pub mod pg_proxy;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

@@ -1,0 +1,159 @@
+//! The ingest pipeline on librdkafka's in-process mock cluster and real Postgres: rows and
+//! offsets, restart, rebalance, dead letters, a Postgres outage.
+
+mod support;
+
+use std::time::Duration;
+
+use goalstream::db::{self, DbConfig};
+use goalstream::ingest::stats::IngestStats;
+use support::kafka::{
+    self, kills, produce, progress_of, start, stored_total, sums, wait_for, MockKafka,
+};
+use support::pg_proxy::PgProxy;
+use support::TestDb;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+fn events(range: std::ops::Range<usize>, users: usize) -> Vec<(String, i64)> {
+    range.map(|i| (format!("user-{}", i % users), (i % 5 + 1) as i64)).collect()
+}
+
+fn messages(events: &[(String, i64)]) -> Vec<(String, Vec<u8>)> {
+    events.iter().map(|(u, d)| kills(u, *d)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_become_rows_and_offsets_are_stored() {
+    let db = TestDb::new(4).await;
+    let kafka = MockKafka::new(3);
+    let sent = events(0..300, 40);
+    let placed = produce(&kafka.brokers, &messages(&sent)).await;
+    let (pipeline, stats) = start(&kafka.brokers, "g1", &db.pool, 2);
+    wait_for("all offsets stored", WAIT, || async { stored_total(&db.pool, "g1").await == 300 })
+        .await;
+    assert!(pipeline.shutdown(Duration::from_secs(10)).await);
+    assert_eq!(progress_of(&db.pool, "monthly-kills-1000").await, sums(&sent));
+    // Each partition's stored offset is one past its last message.
+    let client = db.pool.get().await.unwrap();
+    for partition in 0..3 {
+        let last = placed.iter().filter(|(p, _)| *p == partition).map(|(_, o)| *o).max();
+        let stored: Option<i64> = client
+            .query_opt(
+                "SELECT next_offset FROM consumer_offsets WHERE group_id = 'g1' AND partition = $1",
+                &[&partition],
+            )
+            .await
+            .unwrap()
+            .map(|r| r.get(0));
+        assert_eq!(stored, last.map(|o| o + 1), "partition {partition}");
+    }
+    assert_eq!(IngestStats::get(&stats.durable), 300);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_resumes_at_the_stored_offset() {
+    let db = TestDb::new(4).await;
+    let kafka = MockKafka::new(2);
+    let first = events(0..150, 20);
+    produce(&kafka.brokers, &messages(&first)).await;
+    let (pipeline, _) = start(&kafka.brokers, "g2", &db.pool, 1);
+    wait_for("first half stored", WAIT, || async { stored_total(&db.pool, "g2").await == 150 })
+        .await;
+    assert!(pipeline.shutdown(Duration::from_secs(10)).await);
+
+    let second = events(150..300, 20);
+    produce(&kafka.brokers, &messages(&second)).await;
+    let (pipeline, stats) = start(&kafka.brokers, "g2", &db.pool, 1);
+    wait_for("second half stored", WAIT, || async { stored_total(&db.pool, "g2").await == 300 })
+        .await;
+    assert!(pipeline.shutdown(Duration::from_secs(10)).await);
+    assert_eq!(IngestStats::get(&stats.consumed), 150, "started at the stored offset");
+    let all: Vec<(String, i64)> = first.into_iter().chain(second).collect();
+    assert_eq!(progress_of(&db.pool, "monthly-kills-1000").await, sums(&all));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rebalance_mid_stream_applies_every_increment_once() {
+    let db = TestDb::new(6).await;
+    let kafka = MockKafka::new(4);
+    let all = events(0..1200, 60);
+    let (a, _) = start(&kafka.brokers, "g3", &db.pool, 2);
+    produce(&kafka.brokers, &messages(&all[..400])).await;
+    wait_for("some progress", WAIT, || async { stored_total(&db.pool, "g3").await >= 200 }).await;
+    // A second instance joins: partitions move while events keep coming (over ~5 s, longer
+    // than the group's rebalance).
+    let (b, b_stats) = start(&kafka.brokers, "g3", &db.pool, 2);
+    for chunk in all[400..].chunks(50) {
+        produce(&kafka.brokers, &messages(chunk)).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    wait_for("all offsets stored", WAIT, || async { stored_total(&db.pool, "g3").await == 1200 })
+        .await;
+    assert!(a.shutdown(Duration::from_secs(10)).await);
+    assert!(b.shutdown(Duration::from_secs(10)).await);
+    assert!(IngestStats::get(&b_stats.durable) > 0, "the second instance took partitions over");
+    assert_eq!(progress_of(&db.pool, "monthly-kills-1000").await, sums(&all));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_events_land_in_dead_letters_and_the_rest_applies() {
+    let db = TestDb::new(4).await;
+    let kafka = MockKafka::new(1);
+    let mut batch = messages(&events(0..10, 3));
+    batch.insert(3, ("user-0".into(), b"not json".to_vec()));
+    batch.insert(
+        7,
+        ("user-1".into(), br#"{"user_id":"user-1","stat_code":"kills","delta":-2}"#.to_vec()),
+    );
+    batch
+        .push(("user-2".into(), br#"{"user_id":"user-2","stat_code":"emote","delta":1}"#.to_vec()));
+    let placed = produce(&kafka.brokers, &batch).await;
+    let (pipeline, stats) = start(&kafka.brokers, "g4", &db.pool, 1);
+    wait_for("all offsets stored", WAIT, || async { stored_total(&db.pool, "g4").await == 13 })
+        .await;
+    assert!(pipeline.shutdown(Duration::from_secs(10)).await);
+    assert_eq!(progress_of(&db.pool, "monthly-kills-1000").await, sums(&events(0..10, 3)));
+    let client = db.pool.get().await.unwrap();
+    let rows = client
+        .query("SELECT topic, partition, \"offset\", key, payload, reason FROM dead_letters ORDER BY \"offset\"", &[])
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].get::<_, i64>(2), placed[3].1);
+    assert_eq!(rows[0].get::<_, Vec<u8>>(4), b"not json");
+    assert_eq!(rows[0].get::<_, Option<Vec<u8>>>(3), Some(b"user-0".to_vec()));
+    assert!(rows[1].get::<_, String>(5).contains("negative"));
+    assert_eq!(rows[1].get::<_, String>(0), kafka::TOPIC);
+    assert_eq!(
+        IngestStats::get(&stats.unknown_stats),
+        1,
+        "unknown stat counted, not dead-lettered"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_outage_loses_nothing() {
+    let db = TestDb::new(2).await;
+    let proxy = PgProxy::start("127.0.0.1:5432").await.unwrap();
+    let url = format!("postgres://postgres@127.0.0.1:{}/goalstream_test", proxy.port());
+    let pool = db::create_pool(&DbConfig::new(url, 3).with_search_path(&db.schema)).await.unwrap();
+    let kafka = MockKafka::new(2);
+    let all = events(0..600, 30);
+    let (pipeline, stats) = start(&kafka.brokers, "g5", &pool, 2);
+    produce(&kafka.brokers, &messages(&all[..200])).await;
+    wait_for("first part stored", WAIT, || async { stored_total(&db.pool, "g5").await == 200 })
+        .await;
+
+    proxy.cut();
+    produce(&kafka.brokers, &messages(&all[200..])).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(stored_total(&db.pool, "g5").await, 200, "nothing stored while Postgres is away");
+    proxy.restore();
+
+    wait_for("everything stored", WAIT, || async { stored_total(&db.pool, "g5").await == 600 })
+        .await;
+    assert!(pipeline.shutdown(Duration::from_secs(10)).await);
+    assert!(IngestStats::get(&stats.retries) > 0, "flushes failed and were retried");
+    assert_eq!(progress_of(&db.pool, "monthly-kills-1000").await, sums(&all));
+}
