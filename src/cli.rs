@@ -6,6 +6,9 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::bench::flush::FlushBenchArgs;
 use crate::commands::demo::DemoArgs;
+use crate::commands::produce::ProduceArgs;
+use crate::commands::replay::ReplayArgs;
+use crate::commands::run::RunArgs;
 use crate::db::DEFAULT_DATABASE_URL;
 
 /// Challenge-progress stream processor: Kafka telemetry in, exactly-once goal progress in
@@ -44,6 +47,14 @@ pub enum Command {
     /// cluster), synthetic telemetry from the catalog, the local Postgres (schema
     /// goalstream_demo). Prints live progress, a summary and an exactly-once check.
     Demo(DemoArgs),
+    /// Run the service: consume the telemetry topics of a Kafka cluster into Postgres until
+    /// SIGINT/SIGTERM (then flush, store offsets and exit; a second signal exits at once).
+    Run(RunArgs),
+    /// Produce synthetic telemetry from the catalog to a Kafka cluster.
+    Produce(ProduceArgs),
+    /// Push events from a JSON-lines file through the same decode → buffer → flush path,
+    /// without Kafka (offsets are not stored; replaying a file twice applies it twice).
+    Replay(ReplayArgs),
     /// Apply the schema migrations in sql/ (safe to run twice, and from two processes at once).
     Migrate,
     /// Validate the challenge catalog and print a summary.

@@ -14,6 +14,13 @@ async fn main() -> ExitCode {
         Command::Demo(args) => {
             commands::demo::run(&cli.global.database_url, &cli.global.catalog, args).await
         }
+        Command::Run(args) => {
+            commands::run::run(&cli.global.database_url, &cli.global.catalog, args).await
+        }
+        Command::Produce(args) => commands::produce::run(&cli.global.catalog, args).await,
+        Command::Replay(args) => {
+            commands::replay::run(&cli.global.database_url, &cli.global.catalog, args).await
+        }
         Command::Migrate => app::migrate(&cli.global.database_url).await,
         Command::Catalog => app::check_catalog(&cli.global.catalog),
         Command::Bench(BenchCommand::Flush(args)) => {

@@ -1,8 +1,11 @@
 //! The subcommands that run the pipeline: `demo`, `run`, `produce`, `replay`.
 
 pub mod demo;
+pub mod produce;
 pub mod producer;
+pub mod replay;
 mod report;
+pub mod run;
 
 use std::path::Path;
 

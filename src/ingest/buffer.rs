@@ -140,9 +140,10 @@ impl Buffer {
         self.batch.records == 0
     }
 
-    /// When the age limit asks for a flush, if anything is buffered.
+    /// When the age limit asks for a flush, if anything is buffered (`None` also when the
+    /// limit is too far away to represent, e.g. `Duration::MAX`: no age limit).
     pub fn deadline(&self) -> Option<Instant> {
-        self.started.map(|t| t + self.config.max_age)
+        self.started.and_then(|t| t.checked_add(self.config.max_age))
     }
 
     /// Whether a limit is reached at `now`.

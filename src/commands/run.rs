@@ -1,0 +1,225 @@
+//! `goalstream run`: the service against a real Kafka cluster. Runs until SIGINT or SIGTERM,
+//! then stops in stages within the shutdown timeout; a second signal exits at once (nothing
+//! acknowledged is lost: offsets live in Postgres with the data they produced).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+
+use crate::db::{self, DbConfig};
+use crate::ingest::buffer::{BufferConfig, DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS};
+use crate::ingest::consumer::{ConsumerConfig, GroupProtocol, DEFAULT_GROUP, DEFAULT_TOPIC};
+use crate::ingest::event::DEFAULT_MAX_PAYLOAD_BYTES;
+use crate::ingest::pipeline::{Pipeline, PipelineConfig, DEFAULT_ASSIGN_TIMEOUT};
+use crate::ingest::stats::IngestStats;
+use crate::store::{migrate, ProgressStore};
+
+/// How often `run` logs its counters.
+const REPORT_EVERY: Duration = Duration::from_secs(10);
+
+/// Options of `goalstream run`. Every flag can also be set by its environment variable.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Kafka bootstrap servers.
+    #[arg(long, env = "GOALSTREAM_BROKERS", default_value = "127.0.0.1:9092")]
+    pub brokers: String,
+    /// Consumer group; instances with the same group share the partitions.
+    #[arg(long, env = "GOALSTREAM_GROUP", default_value = DEFAULT_GROUP)]
+    pub group: String,
+    /// Topics to consume, comma-separated.
+    #[arg(long, env = "GOALSTREAM_TOPICS", value_delimiter = ',', default_value = DEFAULT_TOPIC)]
+    pub topics: Vec<String>,
+    /// Database connections. Default: CPU count + 1 (flush workers wait on Postgres more than
+    /// they compute).
+    #[arg(long, env = "GOALSTREAM_POOL_SIZE")]
+    pub pool_size: Option<usize>,
+    /// Flush workers, each owning a share of the partitions and one connection. Default: pool
+    /// size - 1.
+    #[arg(long, env = "GOALSTREAM_WORKERS")]
+    pub workers: Option<usize>,
+    /// Flush when this many distinct (player, goal) keys are buffered.
+    #[arg(long, env = "GOALSTREAM_FLUSH_ROWS", default_value_t = DEFAULT_MAX_ROWS)]
+    pub flush_rows: usize,
+    /// Flush when this many payload bytes are buffered.
+    #[arg(long, env = "GOALSTREAM_FLUSH_BYTES", default_value_t = DEFAULT_MAX_BYTES)]
+    pub flush_bytes: usize,
+    /// Flush when the oldest buffered event is this old (ms): bounds event→durable latency.
+    #[arg(long, env = "GOALSTREAM_FLUSH_AGE_MS", default_value_t = 200)]
+    pub flush_age_ms: u64,
+    /// Where a partition with no stored offset starts.
+    #[arg(long, env = "GOALSTREAM_AUTO_OFFSET_RESET", default_value = "earliest", value_parser = ["earliest", "latest"])]
+    pub auto_offset_reset: String,
+    /// Group protocol: classic (cooperative-sticky) or consumer (KIP-848).
+    #[arg(long, env = "GOALSTREAM_GROUP_PROTOCOL", value_enum, default_value_t = GroupProtocol::Classic)]
+    pub group_protocol: GroupProtocol,
+    /// Kafka session timeout (ms), classic protocol: a silent instance loses its partitions
+    /// after this long.
+    #[arg(long, env = "GOALSTREAM_SESSION_TIMEOUT_MS", default_value_t = 45_000)]
+    pub session_timeout_ms: u64,
+    /// Kafka heartbeat interval (ms), classic protocol.
+    #[arg(long, env = "GOALSTREAM_HEARTBEAT_INTERVAL_MS", default_value_t = 3_000)]
+    pub heartbeat_interval_ms: u64,
+    /// Longest flush a revoke waits for (ms) before letting the partitions go unflushed (their
+    /// events are then read again by the next owner).
+    #[arg(long, env = "GOALSTREAM_REVOKE_TIMEOUT_MS", default_value_t = 20_000)]
+    pub revoke_timeout_ms: u64,
+    /// Payloads over this many bytes are dead-lettered.
+    #[arg(long, env = "GOALSTREAM_MAX_PAYLOAD_BYTES", default_value_t = DEFAULT_MAX_PAYLOAD_BYTES)]
+    pub max_payload_bytes: usize,
+    /// Extra librdkafka property, KEY=VALUE (repeatable), e.g. security.protocol=SSL.
+    #[arg(long = "kafka-option", value_parser = parse_option)]
+    pub kafka_options: Vec<(String, String)>,
+    /// Time allowed for the final flush after SIGINT/SIGTERM (s).
+    #[arg(long, env = "GOALSTREAM_SHUTDOWN_TIMEOUT_S", default_value_t = 30)]
+    pub shutdown_timeout_s: u64,
+}
+
+fn parse_option(text: &str) -> Result<(String, String), String> {
+    let (key, value) =
+        text.split_once('=').ok_or_else(|| format!("expected KEY=VALUE, got {text:?}"))?;
+    if key.trim().is_empty() {
+        return Err(format!("empty key in {text:?}"));
+    }
+    Ok((key.trim().to_string(), value.to_string()))
+}
+
+impl RunArgs {
+    /// The pool size and worker count, validated.
+    fn sizes(&self) -> anyhow::Result<(usize, usize)> {
+        let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let pool = self.pool_size.unwrap_or(match self.workers {
+            Some(workers) => workers + 1,
+            None => cpus + 1,
+        });
+        anyhow::ensure!(
+            pool >= 2,
+            "--pool-size must be at least 2 (one flush worker and one spare)"
+        );
+        let workers = self.workers.unwrap_or(pool - 1);
+        anyhow::ensure!(workers >= 1, "--workers must be at least 1");
+        anyhow::ensure!(workers < pool, "--workers ({workers}) must be below --pool-size ({pool})");
+        Ok((pool, workers))
+    }
+
+    /// The pipeline configuration.
+    pub fn pipeline_config(&self, workers: usize) -> anyhow::Result<PipelineConfig> {
+        anyhow::ensure!(
+            !self.topics.iter().any(|t| t.trim().is_empty()),
+            "--topics has an empty topic name"
+        );
+        anyhow::ensure!(self.flush_rows > 0, "--flush-rows must be at least 1");
+        anyhow::ensure!(self.flush_age_ms > 0, "--flush-age-ms must be at least 1");
+        anyhow::ensure!(
+            self.heartbeat_interval_ms < self.session_timeout_ms,
+            "--heartbeat-interval-ms must be below --session-timeout-ms"
+        );
+        let consumer = ConsumerConfig {
+            brokers: self.brokers.clone(),
+            group_id: self.group.clone(),
+            topics: self.topics.clone(),
+            auto_offset_reset: self.auto_offset_reset.clone(),
+            group_protocol: self.group_protocol,
+            session_timeout: Duration::from_millis(self.session_timeout_ms),
+            heartbeat_interval: Duration::from_millis(self.heartbeat_interval_ms),
+            max_payload_bytes: self.max_payload_bytes,
+            options: self.kafka_options.clone(),
+        };
+        Ok(PipelineConfig {
+            consumer,
+            buffer: BufferConfig {
+                max_rows: self.flush_rows,
+                max_bytes: self.flush_bytes,
+                max_age: Duration::from_millis(self.flush_age_ms),
+            },
+            workers,
+            revoke_timeout: Duration::from_millis(self.revoke_timeout_ms),
+            assign_timeout: DEFAULT_ASSIGN_TIMEOUT,
+        })
+    }
+}
+
+/// Runs the service until a signal.
+pub async fn run(database_url: &str, catalog_path: &Path, args: &RunArgs) -> anyhow::Result<()> {
+    let (pool_size, workers) = args.sizes()?;
+    let config = args.pipeline_config(workers)?;
+    let catalog = Arc::new(super::load_catalog(catalog_path)?);
+    let db_config = DbConfig::new(database_url, pool_size);
+    db::ensure_database(&db_config).await?;
+    let pool = db::create_pool(&db_config).await?;
+    migrate::migrate(&mut pool.get().await?).await?;
+    tracing::info!(
+        brokers = %args.brokers, group = %args.group, topics = ?args.topics, workers, pool_size,
+        database = %db::describe(&db_config.pg_config()?), "goalstream running"
+    );
+    let stats = Arc::new(IngestStats::default());
+    let pipeline = Pipeline::start(config, ProgressStore::new(catalog), pool, stats.clone())?;
+    let started = Instant::now();
+    let mut report = tokio::time::interval(REPORT_EVERY);
+    report.tick().await;
+    let mut signals = Signals::new()?;
+    loop {
+        tokio::select! {
+            signal = signals.next() => {
+                tracing::info!(signal, "stopping: no more intake; flushing what is buffered");
+                break;
+            }
+            _ = report.tick() => log_counters(&stats, started.elapsed()),
+        }
+    }
+    let deadline = Duration::from_secs(args.shutdown_timeout_s);
+    let clean = tokio::select! {
+        clean = pipeline.shutdown(deadline) => clean,
+        signal = signals.next() => {
+            tracing::warn!(signal, "second signal: exiting now; unflushed events will be read again");
+            std::process::exit(130);
+        }
+    };
+    log_counters(&stats, started.elapsed());
+    anyhow::ensure!(
+        clean,
+        "the final flush did not finish within {deadline:?}; unflushed events will be read again"
+    );
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+fn log_counters(stats: &IngestStats, elapsed: Duration) {
+    let get = IngestStats::get;
+    let (p99, _) = stats.latency_quantile_ms(0.99);
+    tracing::info!(
+        consumed = get(&stats.consumed),
+        durable = get(&stats.durable),
+        flushes = get(&stats.flushes),
+        dead_letters = get(&stats.dead_lettered),
+        retries = get(&stats.retries),
+        fenced = get(&stats.fenced),
+        latency_p99_ms = p99,
+        uptime_s = elapsed.as_secs(),
+        "counters"
+    );
+}
+
+/// SIGINT and SIGTERM as one stream.
+struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Signals {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    async fn next(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.interrupt.recv() => "SIGINT",
+            _ = self.terminate.recv() => "SIGTERM",
+        }
+    }
+}
