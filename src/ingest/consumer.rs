@@ -81,6 +81,9 @@ impl ConsumerConfig {
             .set("auto.offset.reset", &self.auto_offset_reset)
             // The revoke callback may take up to the revoke timeout; stay well above it.
             .set("max.poll.interval.ms", "300000")
+            // A fetch waits at most this long for new data: bounds what it adds to
+            // event→durable latency (librdkafka's default, 500 ms, would dominate it).
+            .set("fetch.wait.max.ms", "50")
             .set("client.id", "goalstream");
         match self.group_protocol {
             GroupProtocol::Classic => {

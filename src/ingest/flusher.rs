@@ -159,6 +159,7 @@ impl Flusher {
         }
         let mut batch = self.buffer.take();
         let mut backoff = Backoff::default();
+        let started = Instant::now();
         loop {
             let now = chrono::Utc::now();
             let result = async {
@@ -175,6 +176,12 @@ impl Flusher {
             .await;
             let error = match result {
                 Ok(outcome) => {
+                    tracing::debug!(
+                        records = batch.records,
+                        rows = outcome.staged,
+                        ms = started.elapsed().as_secs_f64() * 1e3,
+                        "flush committed"
+                    );
                     self.offsets.committed(&moves);
                     self.record(&batch, &outcome, now.timestamp_millis());
                     let _ = self.control.send(Control::Commit(moves));

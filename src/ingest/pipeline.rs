@@ -18,9 +18,11 @@ use super::flusher::{Flusher, FlusherConfig, DEFAULT_REVOKE_TIMEOUT};
 use super::stats::IngestStats;
 use crate::store::ProgressStore;
 
-/// Chunks of records queued per worker before the consumer pauses intake. With 512-record
-/// chunks, bounds what waits outside the buffers to 4k records per worker.
-pub const DEFAULT_CHANNEL_CHUNKS: usize = 8;
+/// Chunks of records queued per worker before the consumer pauses intake: 64 × 512 = 32k
+/// records (~5 MB) per worker, enough to keep reading at 200k+ events/s while a worker
+/// flushes (~50-100 ms). Pausing discards librdkafka's prefetched messages and refetches them,
+/// so it is kept for real stalls (Postgres away), not for every flush.
+pub const DEFAULT_CHANNEL_CHUNKS: usize = 64;
 /// How long shutdown waits for the Kafka consumer to close.
 pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a new assignment waits for the stored offsets when Postgres is away.
