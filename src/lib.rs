@@ -40,6 +40,7 @@ pub mod bench;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod db;
 pub mod ingest;
 pub mod retry;

@@ -2,13 +2,24 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use goalstream::cli::{BenchCommand, Cli, Command};
-use goalstream::{app, bench, commands, telemetry};
+use goalstream::{app, bench, commands, config, telemetry};
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    let cli = Cli::parse();
+fn main() -> ExitCode {
+    // The configuration file sets environment variables, before any thread exists.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(path) = config::path_from(&args) {
+        if let Err(error) = config::apply(&path, &config::known_names(&Cli::command())) {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    }
+    let runtime = tokio::runtime::Runtime::new().expect("the tokio runtime starts");
+    runtime.block_on(run(Cli::parse()))
+}
+
+async fn run(cli: Cli) -> ExitCode {
     telemetry::init("info");
     let result = match &cli.command {
         Command::Demo(args) => {

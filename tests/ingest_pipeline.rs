@@ -157,3 +157,37 @@ async fn a_postgres_outage_loses_nothing() {
     assert!(IngestStats::get(&stats.retries) > 0, "flushes failed and were retried");
     assert_eq!(progress_of(&db.pool, "monthly-kills-1000").await, sums(&all));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poison_update_is_dead_lettered_and_the_batch_goes_on() {
+    let db = TestDb::new(4).await;
+    // A row one step from overflowing bigint: adding to it fails the merge with a data error.
+    let client = db.pool.get().await.unwrap();
+    client
+        .execute(
+            "INSERT INTO user_goal_progress (user_id, goal_id, progress, status, is_active) \
+             VALUES ('user-0', 'monthly-kills-1000', 9223372036854775806, 'completed', true)",
+            &[],
+        )
+        .await
+        .unwrap();
+    let kafka = MockKafka::new(1);
+    let sent = events(0..40, 4);
+    produce(&kafka.brokers, &messages(&sent)).await;
+    let (pipeline, stats) = start(&kafka.brokers, "g6", &db.pool, 1);
+    wait_for("all offsets stored", WAIT, || async { stored_total(&db.pool, "g6").await == 40 })
+        .await;
+    assert!(pipeline.shutdown(Duration::from_secs(10)).await);
+    assert_eq!(IngestStats::get(&stats.poison_rows), 1);
+    let progress = progress_of(&db.pool, "monthly-kills-1000").await;
+    let expected = sums(&sent);
+    for user in ["user-1", "user-2", "user-3"] {
+        assert_eq!(progress[user], expected[user], "{user}: the rest of the batch applied");
+    }
+    assert_eq!(progress["user-0"], 9223372036854775806, "the poison row is untouched");
+    let letter =
+        client.query_one("SELECT topic, key, reason FROM dead_letters", &[]).await.unwrap();
+    assert_eq!(letter.get::<_, String>(0), "goalstream.merge");
+    assert_eq!(letter.get::<_, Option<Vec<u8>>>(1), Some(b"user-0".to_vec()));
+    assert!(letter.get::<_, String>(2).contains("out of range"), "{}", letter.get::<_, String>(2));
+}
