@@ -9,7 +9,7 @@ use std::time::Instant;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use goalstream::catalog::Catalog;
 use goalstream::ingest::buffer::{Buffer, BufferConfig};
-use goalstream::ingest::event::{decode, DEFAULT_MAX_PAYLOAD_BYTES};
+use goalstream::ingest::event::DEFAULT_MAX_PAYLOAD_BYTES;
 use goalstream::ingest::record::{Body, Record};
 use goalstream::synthetic::Synthetic;
 
@@ -28,16 +28,7 @@ fn bench(c: &mut Criterion) {
                 let mut buffer = Buffer::new(BufferConfig::default(), catalog.clone());
                 let now = Instant::now();
                 for (offset, payload) in payloads.iter().enumerate() {
-                    let event = decode(payload, DEFAULT_MAX_PAYLOAD_BYTES).unwrap();
-                    let body = match catalog.stat_ref(&event.stat_code) {
-                        Some(stat) => Body::Event {
-                            user_id: event.user_id.into_owned(),
-                            stat,
-                            value: event.value,
-                            delta: event.delta,
-                        },
-                        None => Body::UnknownStat,
-                    };
+                    let body = Body::decode(&catalog, None, payload, DEFAULT_MAX_PAYLOAD_BYTES);
                     let record = Record {
                         partition: (topic.clone(), 0),
                         offset: offset as i64,

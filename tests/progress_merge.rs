@@ -296,3 +296,39 @@ async fn staged_rows_do_not_leak_into_the_next_flush() {
     assert_eq!((outcome.staged, outcome.inserted, outcome.updated), (2, 1, 0));
     assert_eq!(row(&db.pool, "u1", "kills-20").await.progress, 1);
 }
+
+#[tokio::test]
+async fn a_failing_merge_reports_its_own_error_on_a_fresh_connection() {
+    // First flush of a connection, with offsets and dead letters pipelined around the merge:
+    // the error is the merge's (numeric overflow), not a follow-on "transaction aborted".
+    let (db, store, _, mut clock) = setup().await;
+    let c = store.catalog().clone();
+    put_row(&db.pool, "u1", "kills-20", i64::MAX - 1, "in_progress", true, None).await;
+    let mut fresh = db.pool.get().await.unwrap();
+    let updates = event(&c, "u1", "kills", None, Some(5));
+    let offsets = [OffsetMove { topic: "t".into(), partition: 0, expected: None, next: 1 }];
+    let dead = [DeadLetter {
+        topic: "t".into(),
+        partition: Some(0),
+        offset: 0,
+        key: None,
+        payload: b"x".to_vec(),
+        reason: "r".into(),
+    }];
+    let batch = FlushBatch {
+        now: clock.tick(),
+        updates: &updates,
+        group_id: "g",
+        offsets: &offsets,
+        dead_letters: &dead,
+    };
+    let error = store.flush(&mut fresh, &batch).await.unwrap_err();
+    assert_eq!(
+        error.sql_state(),
+        Some(&tokio_postgres::error::SqlState::NUMERIC_VALUE_OUT_OF_RANGE),
+        "{error}"
+    );
+    assert!(!error.is_retryable());
+    let stored = goalstream::store::offsets::load(&fresh, "g", &["t".to_string()]).await.unwrap();
+    assert!(stored.is_empty(), "nothing committed");
+}

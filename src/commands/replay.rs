@@ -15,7 +15,7 @@ use clap::Args;
 use super::report::summary;
 use crate::db::{self, DbConfig};
 use crate::ingest::buffer::{Batch, Buffer, BufferConfig, DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS};
-use crate::ingest::event::{decode, DEFAULT_MAX_PAYLOAD_BYTES};
+use crate::ingest::event::DEFAULT_MAX_PAYLOAD_BYTES;
 use crate::ingest::record::{Body, Record};
 use crate::ingest::stats::IngestStats;
 use crate::store::{migrate, progress_query, FlushBatch, ProgressStore};
@@ -76,18 +76,7 @@ pub async fn run(database_url: &str, catalog_path: &Path, args: &ReplayArgs) -> 
             continue;
         }
         IngestStats::add(&stats.consumed, 1);
-        let body = match decode(&line, args.max_payload_bytes) {
-            Ok(event) => match catalog.stat_ref(&event.stat_code) {
-                Some(stat) => Body::Event {
-                    user_id: event.user_id.into_owned(),
-                    stat,
-                    value: event.value,
-                    delta: event.delta,
-                },
-                None => Body::UnknownStat,
-            },
-            Err(error) => Body::Malformed { key: None, payload: line.clone(), reason: error.0 },
-        };
+        let body = Body::decode(&catalog, None, &line, args.max_payload_bytes);
         let record = Record {
             partition: (source.clone(), 0),
             offset: number as i64,
@@ -136,13 +125,6 @@ async fn flush(
         dead_letters: &batch.dead_letters,
     };
     let outcome = store.flush(client, &flush).await?;
-    IngestStats::add(&stats.flushes, 1);
-    IngestStats::add(&stats.durable, batch.records);
-    IngestStats::add(&stats.unknown_stats, batch.unknown_stats);
-    IngestStats::add(&stats.dead_lettered, outcome.dead_letters);
-    IngestStats::add(&stats.rows_inserted, outcome.inserted);
-    IngestStats::add(&stats.rows_updated, outcome.updated);
-    IngestStats::add(&stats.rows_skipped, outcome.skipped.total());
-    IngestStats::add(&stats.goals_completed, outcome.completed.len() as u64);
+    stats.record_flush(&batch, &outcome, None);
     Ok(())
 }

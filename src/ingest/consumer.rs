@@ -19,7 +19,6 @@ use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio_util::sync::CancellationToken;
 
 use super::context::IngestContext;
-use super::event::decode;
 use super::flusher::Control;
 use super::offsets::Partition;
 use super::record::{Body, Input, Record};
@@ -197,22 +196,8 @@ impl PollLoop {
         };
         let partition: Partition = (topic, message.partition());
         let payload = message.payload().unwrap_or_default();
-        let body = match decode(payload, self.config.max_payload_bytes) {
-            Ok(event) => match self.catalog.stat_ref(&event.stat_code) {
-                Some(stat) => Body::Event {
-                    user_id: event.user_id.into_owned(),
-                    stat,
-                    value: event.value,
-                    delta: event.delta,
-                },
-                None => Body::UnknownStat,
-            },
-            Err(error) => Body::Malformed {
-                key: message.key().map(<[u8]>::to_vec),
-                payload: payload.to_vec(),
-                reason: error.0,
-            },
-        };
+        let body =
+            Body::decode(&self.catalog, message.key(), payload, self.config.max_payload_bytes);
         Record {
             epoch: self.consumer.context().epoch(&partition),
             partition,

@@ -183,7 +183,7 @@ impl Flusher {
                         "flush committed"
                     );
                     self.offsets.committed(&moves);
-                    self.record(&batch, &outcome, now.timestamp_millis());
+                    self.stats.record_flush(&batch, &outcome, Some(now.timestamp_millis()));
                     let _ = self.control.send(Control::Commit(moves));
                     return true;
                 }
@@ -263,19 +263,6 @@ impl Flusher {
         }
         IngestStats::add(&self.stats.poison_rows, poison.len() as u64);
         Ok(poison.len())
-    }
-
-    fn record(&self, batch: &Batch, outcome: &store::FlushOutcome, durable_ms: i64) {
-        let stats = &self.stats;
-        IngestStats::add(&stats.flushes, 1);
-        IngestStats::add(&stats.durable, batch.records);
-        IngestStats::add(&stats.unknown_stats, batch.unknown_stats);
-        IngestStats::add(&stats.dead_lettered, outcome.dead_letters);
-        IngestStats::add(&stats.rows_inserted, outcome.inserted);
-        IngestStats::add(&stats.rows_updated, outcome.updated);
-        IngestStats::add(&stats.rows_skipped, outcome.skipped.total());
-        IngestStats::add(&stats.goals_completed, outcome.completed.len() as u64);
-        stats.record_latencies(durable_ms, &batch.timestamps_ms);
     }
 
     /// Lets go of everything buffered: the partitions that stay owned are re-read from their

@@ -2,8 +2,9 @@
 
 use tokio::sync::oneshot;
 
+use super::event::decode;
 use super::offsets::Partition;
-use crate::catalog::StatRef;
+use crate::catalog::{Catalog, StatRef};
 
 /// One Kafka message, decoded on the consumer thread.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +48,29 @@ pub enum Body {
         /// Why.
         reason: String,
     },
+}
+
+impl Body {
+    /// What a payload says: an event with its stat resolved against the catalog, an event no
+    /// goal reads, or a malformed message kept whole (with `key`) for the dead letters.
+    pub fn decode(catalog: &Catalog, key: Option<&[u8]>, payload: &[u8], max_bytes: usize) -> Body {
+        match decode(payload, max_bytes) {
+            Ok(event) => match catalog.stat_ref(&event.stat_code) {
+                Some(stat) => Body::Event {
+                    user_id: event.user_id.into_owned(),
+                    stat,
+                    value: event.value,
+                    delta: event.delta,
+                },
+                None => Body::UnknownStat,
+            },
+            Err(error) => Body::Malformed {
+                key: key.map(<[u8]>::to_vec),
+                payload: payload.to_vec(),
+                reason: error.0,
+            },
+        }
+    }
 }
 
 /// A message to a flush worker, in Kafka order per partition.

@@ -6,6 +6,9 @@ use std::sync::Mutex;
 
 use hdrhistogram::Histogram;
 
+use super::buffer::Batch;
+use crate::store::FlushOutcome;
+
 /// Pipeline-wide counters; every field only grows.
 #[derive(Debug)]
 pub struct IngestStats {
@@ -75,6 +78,22 @@ impl IngestStats {
     /// Reads a counter.
     pub fn get(counter: &AtomicU64) -> u64 {
         counter.load(Ordering::Relaxed)
+    }
+
+    /// Counts a committed flush of `batch`; with `durable_ms` (commit time, ms since the Unix
+    /// epoch), also the event→durable latency of each of its records.
+    pub fn record_flush(&self, batch: &Batch, outcome: &FlushOutcome, durable_ms: Option<i64>) {
+        Self::add(&self.flushes, 1);
+        Self::add(&self.durable, batch.records);
+        Self::add(&self.unknown_stats, batch.unknown_stats);
+        Self::add(&self.dead_lettered, outcome.dead_letters);
+        Self::add(&self.rows_inserted, outcome.inserted);
+        Self::add(&self.rows_updated, outcome.updated);
+        Self::add(&self.rows_skipped, outcome.skipped.total());
+        Self::add(&self.goals_completed, outcome.completed.len() as u64);
+        if let Some(durable_ms) = durable_ms {
+            self.record_latencies(durable_ms, &batch.timestamps_ms);
+        }
     }
 
     /// Records event→durable latencies: `durable_ms` minus each event's timestamp.

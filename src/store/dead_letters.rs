@@ -24,6 +24,13 @@ pub struct DeadLetter {
     pub reason: String,
 }
 
+/// Prepares (and caches) the insert on this connection, so that a later [`insert`] sends its
+/// statement without a round trip first (the flush pipelines it before the merge).
+pub async fn prepare<C: GenericClient>(client: &C) -> Result<(), StoreError> {
+    client.prepare_cached(INSERT).await?;
+    Ok(())
+}
+
 /// Writes the dead letters; one already stored for the same source offset is kept as is.
 pub async fn insert<C: GenericClient>(
     client: &C,

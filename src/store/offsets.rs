@@ -23,6 +23,13 @@ pub struct OffsetMove {
     pub next: i64,
 }
 
+/// Prepares (and caches) the fenced move on this connection, so that a later [`store`] sends
+/// its statement without a round trip first (the flush pipelines it before the merge).
+pub async fn prepare<C: GenericClient>(client: &C) -> Result<(), StoreError> {
+    client.prepare_cached(STORE).await?;
+    Ok(())
+}
+
 /// Moves every partition's offset from its expected value, or fails with
 /// [`StoreError::Fenced`] if another consumer moved any of them. Run inside the flush
 /// transaction, before anything else, so its row locks order concurrent flushes.

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Client, GenericClient};
-use futures::SinkExt;
+use futures::{SinkExt, TryFutureExt};
 
 use super::binary_copy::BinaryCopyBuf;
 use super::dead_letters::{self, DeadLetter};
@@ -168,21 +168,34 @@ impl ProgressStore {
         sink.finish().await?;
 
         // Everything else is sent at once and runs in this order; the client waits once. The
-        // offset fence comes first, so its row locks order flushes of the same partitions.
-        let (merge, result, inserted_so_far) = futures::try_join!(
-            tx.prepare_cached(MERGE),
-            tx.prepare_cached(MERGE_RESULT),
-            tx.prepare_cached(INSERTED_SO_FAR)
+        // offset fence comes first, so its row locks order flushes of the same partitions. Every
+        // statement is prepared beforehand (cached per connection after the first flush): a
+        // statement still to prepare would send its Parse first and run after the merge.
+        let (merge, result, inserted_so_far, (), ()) = futures::try_join!(
+            tx.prepare_cached(MERGE).map_err(StoreError::from),
+            tx.prepare_cached(MERGE_RESULT).map_err(StoreError::from),
+            tx.prepare_cached(INSERTED_SO_FAR).map_err(StoreError::from),
+            offsets::prepare(&tx),
+            dead_letters::prepare(&tx),
         )?;
         let now: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&batch.now];
-        let (_, (), dead_letters, inserted_before, merged, row) = futures::try_join!(
-            async { tx.batch_execute(PLAN_SETTINGS).await.map_err(StoreError::from) },
+        // Wait for every reply, then take the first error in statement order: once one statement
+        // fails, the ones after it fail with "transaction aborted", which must not hide the
+        // cause (a retryable error would otherwise look like a data error).
+        let (settings, fence, dead_letters, inserted_before, merged, row) = futures::join!(
+            tx.batch_execute(PLAN_SETTINGS),
             offsets::store(&tx, batch.group_id, batch.offsets),
             dead_letters::insert(&tx, batch.dead_letters),
-            async { tx.query_one(&inserted_so_far, &[]).await.map_err(StoreError::from) },
-            async { tx.execute(&merge, &now).await.map_err(StoreError::from) },
-            async { tx.query_one(&result, &now).await.map_err(StoreError::from) },
-        )?;
+            tx.query_one(&inserted_so_far, &[]),
+            tx.execute(&merge, &now),
+            tx.query_one(&result, &now),
+        );
+        settings?;
+        fence?;
+        let dead_letters = dead_letters?;
+        let inserted_before = inserted_before?;
+        let merged = merged?;
+        let row = row?;
         outcome.dead_letters = dead_letters;
         outcome.inserted =
             count(row.get::<_, i64>("inserted_so_far") - inserted_before.get::<_, i64>(0));
