@@ -1,4 +1,5 @@
-//! Composition root: builds the pool and the services a subcommand needs, in order.
+//! The small commands: `migrate` (create the database if needed, apply migrations) and
+//! `catalog` (validate the catalog and list its goals).
 
 use std::path::Path;
 

@@ -6,10 +6,13 @@
 //! ## Data flow
 //!
 //! ```text
-//! Kafka topic ──decode──▶ events ──coalesce per (user, goal)──▶ buffer
-//!      ▲                                                          │ size / bytes / age
-//!      │ offsets committed after the transaction                  ▼
-//!      └──────────── flush: one transaction ── COPY → temp stage → merge → offsets
+//!             consumer thread (BaseConsumer)                 flush workers (tokio tasks)
+//! Kafka ──poll──▶ decode ──route by partition──▶ buffer: coalesce per (user, goal)
+//!   ▲               │ rebalance callbacks:                │ 10k keys / 16 MiB / 200 ms
+//!   │               │ assign: seek to stored offsets      ▼
+//!   │               │ revoke: workers flush first     one transaction:
+//!   │               ▼                                 COPY → temp stage → MERGE
+//!   └── commit offsets (after the DB commit) ◀──────  + dead letters + fenced offsets
 //! ```
 //!
 //! ## The map
@@ -18,22 +21,32 @@
 //!   goals indexed by stat code.
 //! - [`update`]: one coalesced update per `(user_id, goal_id)` and the folding rules that make
 //!   the result independent of batch boundaries.
+//! - [`ingest`]: the Kafka side. [`ingest::event`] decodes, [`ingest::consumer`] is the
+//!   consumer thread (its rebalance callbacks live in `ingest::context`), [`ingest::buffer`]
+//!   coalesces, [`ingest::offsets`] tracks positions, [`ingest::flusher`] writes, and
+//!   [`ingest::pipeline`] starts and stops them together.
 //! - [`store`]: the only module with SQL. [`store::progress`] is the flush engine (binary COPY
-//!   into a per-connection temp table, one merge statement, offsets and dead letters in the
-//!   same transaction); [`store::offsets`] the fenced consumer offsets; [`store::migrate`] the
-//!   schema migrations.
+//!   into a per-connection temp table, one MERGE, offsets and dead letters in the same
+//!   transaction); [`store::offsets`] the fenced consumer offsets; [`store::migrate`] the
+//!   schema migrations; [`store::baseline`] the patterns the benchmark compares against.
 //! - [`db`]: the connection pool; each new connection gets its staging table.
-//! - [`bench`]: `goalstream bench …`, strategies compared side by side in one run.
-//! - [`cli`], [`telemetry`]: the command line and logging.
+//! - [`commands`]: `demo`, `run`, `produce`, `replay`; [`bench`](mod@bench): `goalstream bench …`;
+//!   [`synthetic`]: telemetry from a catalog.
+//! - [`cli`], [`config`], [`telemetry`], [`retry`], [`app`]: command line, configuration
+//!   file, logging, backoff, the small commands (`migrate`, `catalog`).
 //!
 //! ## Invariants
 //!
 //! - A flush is one transaction: progress, dead letters and the partition offsets that
 //!   produced them commit together or not at all. Offsets move only from the value the
-//!   flusher expects (fencing), so a replayed batch changes nothing.
-//! - A batch never holds the same key twice; rows merge in key order.
+//!   flusher expects (fencing), so a replayed or duplicated batch changes nothing.
+//! - A Kafka offset is committed only after the transaction holding its events committed;
+//!   on assignment a partition starts at the offset stored in Postgres.
+//! - A batch never holds the same key twice; rows merge by a primary-key probe per key.
 //! - The final state after a stream of events does not depend on how the stream was cut
-//!   into batches (DESIGN.md, Merge rules).
+//!   into batches (DESIGN.md, Merge rules), checked against a model in `tests/merge_model.rs`.
+//! - Nothing is dropped under pressure: when the flush workers fall behind, the consumer
+//!   pauses its partitions (and keeps polling, so rebalances go on).
 
 pub mod app;
 pub mod bench;

@@ -191,3 +191,30 @@ async fn a_poison_update_is_dead_lettered_and_the_batch_goes_on() {
     assert_eq!(letter.get::<_, Option<Vec<u8>>>(1), Some(b"user-0".to_vec()));
     assert!(letter.get::<_, String>(2).contains("out of range"), "{}", letter.get::<_, String>(2));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fenced_flush_rereads_from_the_offset_another_instance_stored() {
+    let db = TestDb::new(4).await;
+    let kafka = MockKafka::new(1);
+    let first = events(0..100, 10);
+    produce(&kafka.brokers, &messages(&first)).await;
+    let (pipeline, stats) = start(&kafka.brokers, "g7", &db.pool, 1);
+    wait_for("first part stored", WAIT, || async { stored_total(&db.pool, "g7").await == 100 })
+        .await;
+
+    // Another instance (simulated) applies offsets 100..150 and stores 150.
+    let client = db.pool.get().await.unwrap();
+    client
+        .execute("UPDATE consumer_offsets SET next_offset = 150 WHERE group_id = 'g7'", &[])
+        .await
+        .unwrap();
+    let second = events(100..200, 10);
+    produce(&kafka.brokers, &messages(&second)).await;
+    wait_for("the rest stored", WAIT, || async { stored_total(&db.pool, "g7").await == 200 }).await;
+    assert!(pipeline.shutdown(Duration::from_secs(10)).await);
+    assert!(IngestStats::get(&stats.fenced) >= 1, "the flush was fenced");
+    // This instance applied offsets 0..100 and, after re-reading from 150, 150..200 only.
+    let applied: Vec<(String, i64)> =
+        first.into_iter().chain(second[50..].iter().cloned()).collect();
+    assert_eq!(progress_of(&db.pool, "monthly-kills-1000").await, sums(&applied));
+}
