@@ -38,6 +38,11 @@ pub struct GlobalArgs {
         global = true
     )]
     pub catalog: PathBuf,
+    /// Configuration file: NAME=value lines for the environment variables the flags read
+    /// (e.g. GOALSTREAM_BROKERS=kafka:9092). Flags override the environment, which overrides
+    /// the file. See config/goalstream.example.env.
+    #[arg(long, env = "GOALSTREAM_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
 }
 
 /// Subcommands.

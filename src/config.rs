@@ -14,12 +14,12 @@ pub const CONFIG_ENV: &str = "GOALSTREAM_CONFIG";
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// Unreadable.
-    #[error("cannot read config file {path}: {source}")]
+    #[error("cannot read config file {path}: {cause}")]
     Io {
         /// The file.
         path: String,
         /// Why.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// A bad line.
     #[error("{path}:{line}: {message}")]
@@ -84,7 +84,7 @@ pub fn parse(
 /// Call before parsing the command line, while the process has one thread.
 pub fn apply(path: &Path, known: &HashSet<String>) -> Result<usize, ConfigError> {
     let text = std::fs::read_to_string(path)
-        .map_err(|source| ConfigError::Io { path: path.display().to_string(), source })?;
+        .map_err(|cause| ConfigError::Io { path: path.display().to_string(), cause })?;
     let mut applied = 0;
     for (name, value) in parse(path, &text, known)? {
         if std::env::var_os(&name).is_none() {

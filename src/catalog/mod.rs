@@ -29,12 +29,12 @@ pub type StatRef = u32;
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
     /// The file could not be read.
-    #[error("cannot read catalog {path}: {source}")]
+    #[error("cannot read catalog {path}: {cause}")]
     Io {
         /// The file.
         path: String,
-        /// Why.
-        source: std::io::Error,
+        /// Why (a field named `source` would be printed twice by error reports).
+        cause: std::io::Error,
     },
     /// The JSON does not have the catalog's shape.
     #[error("invalid catalog {path}: at {field}: {message}")]
@@ -74,7 +74,7 @@ impl Catalog {
         let path = path.as_ref();
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path)
-            .map_err(|source| CatalogError::Io { path: shown.clone(), source })?;
+            .map_err(|cause| CatalogError::Io { path: shown.clone(), cause })?;
         Self::from_json(&text).map_err(|error| match error {
             CatalogError::Parse { field, message, .. } => {
                 CatalogError::Parse { path: shown, field, message }
