@@ -56,6 +56,7 @@ pub mod commands;
 pub mod config;
 pub mod db;
 pub mod ingest;
+pub mod jobs;
 pub mod retry;
 pub mod store;
 pub mod synthetic;

@@ -19,6 +19,9 @@ pub enum StoreError {
         /// Partitions in the flush.
         expected: usize,
     },
+    /// The request itself is wrong (bad job, cycle, unknown parent): not retryable.
+    #[error("{0}")]
+    Invalid(String),
     /// A statement failed.
     #[error("database error: {}", describe(.0))]
     Db(tokio_postgres::Error),
@@ -77,7 +80,9 @@ impl StoreError {
     /// find and set aside the rows that cause them.
     pub fn is_retryable(&self) -> bool {
         match self {
-            StoreError::Fenced { .. } | StoreError::Migration { .. } => false,
+            StoreError::Fenced { .. } | StoreError::Migration { .. } | StoreError::Invalid(_) => {
+                false
+            }
             StoreError::Pool(_) => true,
             StoreError::Db(error) => match error.as_db_error() {
                 // No server error: the connection broke or the server went away.

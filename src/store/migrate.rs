@@ -18,11 +18,14 @@ pub struct Migration {
 }
 
 /// Every migration the binary knows, in order.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_progress.sql",
-    sql: include_str!("../../sql/0001_progress.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_progress.sql",
+        sql: include_str!("../../sql/0001_progress.sql"),
+    },
+    Migration { version: 2, name: "0002_jobs.sql", sql: include_str!("../../sql/0002_jobs.sql") },
+];
 
 const LOCK: &str = include_str!("../../sql/migrate/lock.sql");
 const UNLOCK: &str = include_str!("../../sql/migrate/unlock.sql");

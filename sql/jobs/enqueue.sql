@@ -1,0 +1,38 @@
+-- Enqueues jobs in input order; returns (id, unique_key) of each job created (a job whose
+-- unique key names a live job is not created). Fair start times come from job_tenants.
+--   $1 kinds; $2 queues; $3 tenants; $4 priorities; $5 args; $6 max attempts;
+--   $7 run_at (NULL: now); $8 unique keys; $9 pending parent counts;
+--   $10 aging interval (s); $11 fairness quantum (s).
+WITH input AS (
+    SELECT i.*,
+           row_number() OVER (PARTITION BY i.queue, i.tenant ORDER BY i.n) - 1 AS k,
+           count(*) OVER (PARTITION BY i.queue, i.tenant) AS batch
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::int2[], $5::jsonb[], $6::int4[],
+                $7::timestamptz[], $8::text[], $9::int4[])
+        WITH ORDINALITY AS i(kind, queue, tenant, priority, args, max_attempts, run_at,
+                             unique_key, pending_parents, n)
+), clocks AS (
+    -- The new clock is where the tenant's next batch starts; this batch's jobs take the
+    -- `batch` quanta just before it.
+    INSERT INTO job_tenants AS t (queue, tenant, virtual_clock)
+    SELECT queue, tenant, now() + batch * ($11::float8 * interval '1 second') FROM input WHERE k = 0
+    ON CONFLICT (queue, tenant) DO UPDATE
+    SET virtual_clock = greatest(t.virtual_clock, now()) + (excluded.virtual_clock - now())
+    RETURNING queue, tenant, virtual_clock
+)
+INSERT INTO jobs AS j (kind, queue, tenant, priority, effective_priority, sort_key, args, state,
+                       max_attempts, run_at, pending_parents, unique_key)
+SELECT i.kind, i.queue, i.tenant, i.priority, i.priority,
+       greatest(c.virtual_clock - (i.batch - i.k) * ($11::float8 * interval '1 second'), coalesce(i.run_at, now()))
+           + (i.priority - 1) * ($10::float8 * interval '1 second'),
+       i.args,
+       CASE WHEN i.pending_parents > 0 THEN 'pending'
+            WHEN i.run_at > now() THEN 'scheduled'
+            ELSE 'available' END,
+       i.max_attempts, coalesce(i.run_at, now()), i.pending_parents, i.unique_key
+FROM input i JOIN clocks c USING (queue, tenant)
+ORDER BY i.n
+ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL
+    AND state IN ('pending', 'scheduled', 'available', 'running', 'retryable')
+DO NOTHING
+RETURNING j.id, j.unique_key

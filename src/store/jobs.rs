@@ -1,0 +1,282 @@
+//! The job queue's statements: enqueue (single, bulk, graph), claim, complete (releasing
+//! dependents with priority inheritance, in the same transaction), fail (retry, dead, cascade),
+//! and promotion of due jobs. Statements in `sql/jobs/`.
+
+use std::collections::HashMap;
+
+use deadpool_postgres::{Client, GenericClient};
+
+use super::StoreError;
+use crate::jobs::{
+    retry_delay, ClaimedJob, Failure, JobGraph, NewJob, OnParentFailure, Parent, QueueSettings,
+};
+
+const ENQUEUE: &str = include_str!("../../sql/jobs/enqueue.sql");
+const PARENTS: &str = include_str!("../../sql/jobs/parents.sql");
+const ADD_EDGES: &str = include_str!("../../sql/jobs/add_edges.sql");
+const CLAIM: &str = include_str!("../../sql/jobs/claim.sql");
+const COMPLETE: &str = include_str!("../../sql/jobs/complete.sql");
+const RELEASE: &str = include_str!("../../sql/jobs/release.sql");
+const FAIL: &str = include_str!("../../sql/jobs/fail.sql");
+const CANCEL_DESCENDANTS: &str = include_str!("../../sql/jobs/cancel_descendants.sql");
+const PROMOTE_DUE: &str = include_str!("../../sql/jobs/promote_due.sql");
+
+/// What a completion did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Completed {
+    /// Jobs completed (those whose attempt still matched).
+    pub completed: Vec<i64>,
+    /// Children that became available.
+    pub released: Vec<i64>,
+}
+
+/// What recording failures did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Failed {
+    /// Attempts recorded (those whose attempt still matched).
+    pub failed: u64,
+    /// Jobs failed for good (out of attempts).
+    pub dead: Vec<i64>,
+    /// Children released because their edge says to run when the parent fails.
+    pub released: Vec<i64>,
+    /// Descendants cancelled.
+    pub cancelled: Vec<i64>,
+}
+
+/// Enqueues jobs (one statement, however many); returns each job's id, or `None` where its
+/// unique key named a live job. Runs on a pool connection or inside the caller's transaction.
+pub async fn enqueue<C: GenericClient>(
+    client: &C,
+    settings: &QueueSettings,
+    jobs: &[NewJob],
+) -> Result<Vec<Option<i64>>, StoreError> {
+    for (index, job) in jobs.iter().enumerate() {
+        job.check().map_err(|e| StoreError::Invalid(format!("job {index}: {e}")))?;
+    }
+    let rows = insert(client, settings, jobs, &vec![0; jobs.len()]).await?;
+    // Rows come back in insertion order; deduplicated jobs are missing.
+    let mut by_key: HashMap<String, i64> = HashMap::new();
+    let mut keyless = Vec::new();
+    for (id, key) in rows {
+        match key {
+            Some(key) => {
+                by_key.insert(key, id);
+            }
+            None => keyless.push(id),
+        }
+    }
+    let mut keyless = keyless.into_iter();
+    Ok(jobs
+        .iter()
+        .map(|job| match &job.unique_key {
+            Some(key) => by_key.remove(key),
+            None => keyless.next(),
+        })
+        .collect())
+}
+
+/// Enqueues a graph in one transaction: jobs with a pending parent start `pending`; returns
+/// the ids in graph order. Refuses cycles, unknown parents and parents already failed.
+pub async fn enqueue_graph(
+    client: &mut Client,
+    settings: &QueueSettings,
+    graph: &JobGraph,
+) -> Result<Vec<i64>, StoreError> {
+    graph.check().map_err(StoreError::Invalid)?;
+    let tx = client.transaction().await?;
+    let existing: Vec<i64> = graph
+        .edges
+        .iter()
+        .filter_map(|e| match e.parent {
+            Parent::Job(id) => Some(id),
+            Parent::Node(_) => None,
+        })
+        .collect();
+    let states: HashMap<i64, String> = if existing.is_empty() {
+        HashMap::new()
+    } else {
+        let statement = tx.prepare_cached(PARENTS).await?;
+        tx.query(&statement, &[&existing]).await?.iter().map(|r| (r.get(0), r.get(1))).collect()
+    };
+    let mut pending = vec![0i32; graph.jobs.len()];
+    for edge in &graph.edges {
+        let waits = match edge.parent {
+            Parent::Node(_) => true,
+            Parent::Job(id) => match states.get(&id).map(String::as_str) {
+                None => {
+                    return Err(StoreError::Invalid(format!(
+                        "unknown parent: job {id} does not exist"
+                    )))
+                }
+                Some("completed") => false,
+                Some("failed" | "cancelled") if edge.on_parent_failure == OnParentFailure::Run => {
+                    false
+                }
+                Some(state @ ("failed" | "cancelled")) => {
+                    return Err(StoreError::Invalid(format!(
+                        "parent job {id} is {state}; its dependents would be cancelled"
+                    )))
+                }
+                Some(_) => true,
+            },
+        };
+        if waits {
+            pending[edge.child] += 1;
+        }
+    }
+    let ids: Vec<i64> =
+        insert(&tx, settings, &graph.jobs, &pending).await?.into_iter().map(|(id, _)| id).collect();
+    if !graph.edges.is_empty() {
+        let parents: Vec<i64> = graph
+            .edges
+            .iter()
+            .map(|e| match e.parent {
+                Parent::Node(index) => ids[index],
+                Parent::Job(id) => id,
+            })
+            .collect();
+        let children: Vec<i64> = graph.edges.iter().map(|e| ids[e.child]).collect();
+        let policies: Vec<&str> =
+            graph.edges.iter().map(|e| e.on_parent_failure.as_str()).collect();
+        let statement = tx.prepare_cached(ADD_EDGES).await?;
+        tx.execute(&statement, &[&parents, &children, &policies]).await?;
+    }
+    tx.commit().await?;
+    Ok(ids)
+}
+
+async fn insert<C: GenericClient>(
+    client: &C,
+    settings: &QueueSettings,
+    jobs: &[NewJob],
+    pending: &[i32],
+) -> Result<Vec<(i64, Option<String>)>, StoreError> {
+    let kinds: Vec<&str> = jobs.iter().map(|j| j.kind.as_str()).collect();
+    let queues: Vec<&str> = jobs.iter().map(|j| j.queue.as_str()).collect();
+    let tenants: Vec<&str> = jobs.iter().map(|j| j.tenant.as_str()).collect();
+    let priorities: Vec<i16> = jobs.iter().map(|j| j.priority).collect();
+    let args: Vec<&serde_json::Value> = jobs.iter().map(|j| &j.args).collect();
+    let attempts: Vec<i32> = jobs.iter().map(|j| j.max_attempts).collect();
+    let run_at: Vec<Option<chrono::DateTime<chrono::Utc>>> =
+        jobs.iter().map(|j| j.run_at).collect();
+    let keys: Vec<Option<&str>> = jobs.iter().map(|j| j.unique_key.as_deref()).collect();
+    let aging = settings.aging_interval.as_secs_f64();
+    let quantum = settings.fair_quantum.as_secs_f64();
+    let statement = client.prepare_cached(ENQUEUE).await?;
+    let rows = client
+        .query(
+            &statement,
+            &[
+                &kinds,
+                &queues,
+                &tenants,
+                &priorities,
+                &args,
+                &attempts,
+                &run_at,
+                &keys,
+                &pending,
+                &aging,
+                &quantum,
+            ],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// Claims at most `limit` jobs of `queue` for `worker_id` (the free slots of the worker).
+pub async fn claim<C: GenericClient>(
+    client: &C,
+    queue: &str,
+    limit: i64,
+    worker_id: &str,
+) -> Result<Vec<ClaimedJob>, StoreError> {
+    let statement = client.prepare_cached(CLAIM).await?;
+    let rows = client.query(&statement, &[&queue, &limit, &worker_id]).await?;
+    Ok(rows
+        .iter()
+        .map(|r| ClaimedJob {
+            id: r.get(0),
+            kind: r.get(1),
+            queue: r.get(2),
+            tenant: r.get(3),
+            effective_priority: r.get(4),
+            args: r.get(5),
+            attempt: r.get(6),
+            max_attempts: r.get(7),
+        })
+        .collect())
+}
+
+/// Completes `(id, attempt)` pairs in one transaction with their history and the release of
+/// their dependents; a pair whose attempt is no longer current (the job was rescued) is ignored.
+pub async fn complete(
+    client: &mut Client,
+    settings: &QueueSettings,
+    done: &[(i64, i32)],
+) -> Result<Completed, StoreError> {
+    let ids: Vec<i64> = done.iter().map(|d| d.0).collect();
+    let attempts: Vec<i32> = done.iter().map(|d| d.1).collect();
+    let tx = client.transaction().await?;
+    let statement = tx.prepare_cached(COMPLETE).await?;
+    let completed: Vec<i64> = tx.query_one(&statement, &[&ids, &attempts]).await?.get(0);
+    let released = release(&tx, settings, &completed, false).await?;
+    tx.commit().await?;
+    Ok(Completed { completed, released })
+}
+
+/// Records failed attempts in one transaction: retryable after a backoff, or failed for good;
+/// dependents of dead jobs follow their edge's policy (released or cancelled).
+pub async fn fail(
+    client: &mut Client,
+    settings: &QueueSettings,
+    failures: &[Failure],
+) -> Result<Failed, StoreError> {
+    let now = chrono::Utc::now();
+    let ids: Vec<i64> = failures.iter().map(|f| f.id).collect();
+    let attempts: Vec<i32> = failures.iter().map(|f| f.attempt).collect();
+    let errors: Vec<&str> = failures.iter().map(|f| f.error.as_str()).collect();
+    let retry_at: Vec<chrono::DateTime<chrono::Utc>> = failures
+        .iter()
+        .map(|f| now + chrono::Duration::from_std(retry_delay(f.attempt)).unwrap_or_default())
+        .collect();
+    let tx = client.transaction().await?;
+    let statement = tx.prepare_cached(FAIL).await?;
+    let row = tx.query_one(&statement, &[&ids, &attempts, &errors, &retry_at]).await?;
+    let mut outcome =
+        Failed { failed: row.get::<_, i64>(1) as u64, dead: row.get(0), ..Failed::default() };
+    if !outcome.dead.is_empty() {
+        outcome.released = release(&tx, settings, &outcome.dead, true).await?;
+        let statement = tx.prepare_cached(CANCEL_DESCENDANTS).await?;
+        outcome.cancelled =
+            tx.query(&statement, &[&outcome.dead]).await?.iter().map(|r| r.get(0)).collect();
+    }
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// Makes at most `limit` due scheduled or retryable jobs available; returns how many.
+pub async fn promote_due<C: GenericClient>(
+    client: &C,
+    settings: &QueueSettings,
+    limit: i64,
+) -> Result<u64, StoreError> {
+    let statement = client.prepare_cached(PROMOTE_DUE).await?;
+    Ok(client.execute(&statement, &[&settings.aging_interval.as_secs_f64(), &limit]).await?)
+}
+
+async fn release<C: GenericClient>(
+    client: &C,
+    settings: &QueueSettings,
+    parents: &[i64],
+    failed_parents: bool,
+) -> Result<Vec<i64>, StoreError> {
+    if parents.is_empty() {
+        return Ok(Vec::new());
+    }
+    let statement = client.prepare_cached(RELEASE).await?;
+    let rows = client
+        .query(&statement, &[&parents, &settings.aging_interval.as_secs_f64(), &failed_parents])
+        .await?;
+    Ok(rows.iter().filter(|r| r.get::<_, String>(1) == "available").map(|r| r.get(0)).collect())
+}
