@@ -332,3 +332,37 @@ async fn a_failing_merge_reports_its_own_error_on_a_fresh_connection() {
     let stored = goalstream::store::offsets::load(&fresh, "g", &["t".to_string()]).await.unwrap();
     assert!(stored.is_empty(), "nothing committed");
 }
+
+#[tokio::test]
+async fn a_completed_goal_enqueues_one_reward_job_in_the_flush() {
+    let (_db, store, mut client, mut clock) = setup().await;
+    let c = store.catalog().clone();
+    let first =
+        flush(&store, &mut client, clock.tick(), &event(&c, "u1", "kills", None, Some(25))).await;
+    assert_eq!((first.completed.len(), first.jobs_enqueued), (1, 1));
+    // More kills the same day: still completed, no second job.
+    let again =
+        flush(&store, &mut client, clock.tick(), &event(&c, "u1", "kills", None, Some(3))).await;
+    assert_eq!(again.jobs_enqueued, 0);
+    let jobs =
+        client.query("SELECT kind, queue, state, args FROM jobs ORDER BY id", &[]).await.unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(
+        (jobs[0].get::<_, String>(0), jobs[0].get::<_, String>(1)),
+        ("goal.completed".into(), "rewards".into())
+    );
+    assert_eq!(jobs[0].get::<_, String>(2), "available");
+    let args: serde_json::Value = jobs[0].get(3);
+    assert_eq!(args["user_id"], "u1");
+    assert_eq!(args["goal_id"], "kills-20");
+    assert_eq!(args["reward"]["item_id"], "gold");
+    // Next day the goal completes again: a new period, a new job.
+    let next_day = flush(
+        &store,
+        &mut client,
+        clock.advance(Duration::days(1)),
+        &event(&c, "u1", "kills", None, Some(30)),
+    )
+    .await;
+    assert_eq!(next_day.jobs_enqueued, 1);
+}

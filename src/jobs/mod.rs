@@ -2,6 +2,8 @@
 //! settings that order the queue. The SQL is in [`crate::store::jobs`].
 
 mod graph;
+pub mod handler;
+pub mod worker;
 
 use std::time::Duration;
 

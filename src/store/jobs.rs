@@ -20,6 +20,11 @@ const RELEASE: &str = include_str!("../../sql/jobs/release.sql");
 const FAIL: &str = include_str!("../../sql/jobs/fail.sql");
 const CANCEL_DESCENDANTS: &str = include_str!("../../sql/jobs/cancel_descendants.sql");
 const PROMOTE_DUE: &str = include_str!("../../sql/jobs/promote_due.sql");
+const REGISTER_WORKER: &str = include_str!("../../sql/jobs/register_worker.sql");
+const HEARTBEAT: &str = include_str!("../../sql/jobs/heartbeat.sql");
+const DEREGISTER_WORKER: &str = include_str!("../../sql/jobs/deregister_worker.sql");
+const RESCUE: &str = include_str!("../../sql/jobs/rescue.sql");
+const UNCLAIM: &str = include_str!("../../sql/jobs/unclaim.sql");
 
 /// What a completion did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -279,4 +284,46 @@ async fn release<C: GenericClient>(
         .query(&statement, &[&parents, &settings.aging_interval.as_secs_f64(), &failed_parents])
         .await?;
     Ok(rows.iter().filter(|r| r.get::<_, String>(1) == "available").map(|r| r.get(0)).collect())
+}
+
+/// Registers a worker (idempotent); call before its first claim.
+pub async fn register_worker<C: GenericClient>(
+    client: &C,
+    worker_id: &str,
+    queues: &[String],
+) -> Result<(), StoreError> {
+    client.execute(REGISTER_WORKER, &[&worker_id, &queues]).await?;
+    Ok(())
+}
+
+/// Records that a worker is alive.
+pub async fn heartbeat<C: GenericClient>(client: &C, worker_id: &str) -> Result<(), StoreError> {
+    client.execute(HEARTBEAT, &[&worker_id]).await?;
+    Ok(())
+}
+
+/// Removes a worker that stopped cleanly.
+pub async fn deregister_worker<C: GenericClient>(
+    client: &C,
+    worker_id: &str,
+) -> Result<(), StoreError> {
+    client.execute(DEREGISTER_WORKER, &[&worker_id]).await?;
+    Ok(())
+}
+
+/// Puts back at most `limit` running jobs of workers silent for `stale_after`; returns them.
+pub async fn rescue<C: GenericClient>(
+    client: &C,
+    stale_after: std::time::Duration,
+    limit: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let row = client.query_one(RESCUE, &[&stale_after.as_secs_f64(), &limit]).await?;
+    Ok(row.get(0))
+}
+
+/// Returns claimed jobs whose handler never started, without spending their attempt.
+pub async fn unclaim<C: GenericClient>(client: &C, jobs: &[(i64, i32)]) -> Result<u64, StoreError> {
+    let ids: Vec<i64> = jobs.iter().map(|j| j.0).collect();
+    let attempts: Vec<i32> = jobs.iter().map(|j| j.1).collect();
+    Ok(client.execute(UNCLAIM, &[&ids, &attempts]).await?)
 }

@@ -4,7 +4,8 @@
 //! Per flush: `BEGIN` → binary `COPY` of the updates into the connection's temp staging table →
 //! then, pipelined (sent at once, run in order, one wait): the fenced offset move (first, so its
 //! row locks order concurrent flushes of the same partitions), the dead letters, one `MERGE`
-//! statement (`sql/progress/merge.sql`) and its result → `COMMIT`. Five round trips in all. The staging table is
+//! statement (`sql/progress/merge.sql`) and its result → a `goal.completed` job per goal that
+//! completed (when any did) → `COMMIT`. Five round trips in all, six with completions. The staging table is
 //! created once per pooled connection ([`prepare_connection`]) and emptied by every commit.
 
 use std::sync::Arc;
@@ -15,9 +16,11 @@ use futures::{SinkExt, TryFutureExt};
 
 use super::binary_copy::BinaryCopyBuf;
 use super::dead_letters::{self, DeadLetter};
+use super::jobs;
 use super::offsets::{self, OffsetMove};
 use super::StoreError;
 use crate::catalog::{Catalog, GoalRef};
+use crate::jobs::{NewJob, QueueSettings};
 use crate::update::{Change, ProgressUpdate};
 
 const STAGE: &str = include_str!("../../sql/progress/stage.sql");
@@ -101,18 +104,34 @@ pub struct FlushOutcome {
     pub dead_letters: u64,
     /// Bytes of the binary COPY payload.
     pub copy_bytes: u64,
+    /// Reward jobs enqueued for the completed goals.
+    pub jobs_enqueued: u64,
 }
+
+/// Kind of the job a completed goal enqueues (its handler grants the reward).
+pub const GOAL_COMPLETED: &str = "goal.completed";
+/// Queue of those jobs.
+pub const REWARDS_QUEUE: &str = "rewards";
 
 /// Writes progress batches; holds the catalog the updates refer to.
 #[derive(Debug, Clone)]
 pub struct ProgressStore {
     catalog: Arc<Catalog>,
+    /// How completion jobs are queued; `None`: completed goals enqueue nothing.
+    completion_jobs: Option<QueueSettings>,
 }
 
 impl ProgressStore {
-    /// A store for updates that refer to goals of `catalog`.
+    /// A store for updates that refer to goals of `catalog`; every goal completed by a flush
+    /// enqueues a [`GOAL_COMPLETED`] job in the same transaction.
     pub fn new(catalog: Arc<Catalog>) -> Self {
-        ProgressStore { catalog }
+        ProgressStore { catalog, completion_jobs: Some(QueueSettings::default()) }
+    }
+
+    /// The same store, enqueueing no job for completed goals.
+    pub fn without_completion_jobs(mut self) -> Self {
+        self.completion_jobs = None;
+        self
     }
 
     /// The catalog the store resolves goals with.
@@ -210,6 +229,12 @@ impl ProgressStore {
                 Some(CompletedGoal { user_id, goal })
             })
             .collect();
+        if let (Some(settings), false) = (&self.completion_jobs, outcome.completed.is_empty()) {
+            let jobs: Vec<NewJob> =
+                outcome.completed.iter().map(|c| self.completion_job(c, batch.now)).collect();
+            outcome.jobs_enqueued =
+                jobs::enqueue(&tx, settings, &jobs).await?.iter().flatten().count() as u64;
+        }
         if merged < outcome.staged {
             let reasons = tx.prepare_cached(SKIP_REASONS).await?;
             let row = tx.query_one(&reasons, &now).await?;
@@ -221,6 +246,26 @@ impl ProgressStore {
         }
         finish(tx, commit).await?;
         Ok(outcome)
+    }
+
+    /// The reward job of a completed goal: unique per player, goal and period, so it exists
+    /// once however the flush is retried.
+    fn completion_job(&self, completed: &CompletedGoal, now: DateTime<Utc>) -> NewJob {
+        let goal = self.catalog.goal(completed.goal);
+        let period_end = goal.rotation.period_end(now);
+        let period = period_end.map_or_else(|| "always".to_string(), |t| t.to_rfc3339());
+        NewJob::new(
+            GOAL_COMPLETED,
+            serde_json::json!({
+                "user_id": completed.user_id,
+                "goal_id": goal.goal_id,
+                "challenge_id": goal.challenge_id,
+                "period_end": period_end,
+                "reward": goal.reward,
+            }),
+        )
+        .in_queue(REWARDS_QUEUE)
+        .unique(format!("{GOAL_COMPLETED}:{}:{}:{period}", completed.user_id, goal.goal_id))
     }
 
     /// Encodes the updates as staging rows: sorted by key, repeated keys folded in their

@@ -1,0 +1,2 @@
+-- A worker is alive.  $1 worker id.
+UPDATE workers SET heartbeat_at = now() WHERE id = $1

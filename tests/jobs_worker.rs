@@ -1,0 +1,190 @@
+//! The worker pool on real Postgres: handlers by kind, DAG order, panics and timeouts as
+//! failures, rescue of a dead worker's job, graceful shutdown.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use deadpool_postgres::Pool;
+use goalstream::jobs::handler::{Handler, HandlerFuture, Registry};
+use goalstream::jobs::worker::{WorkerConfig, WorkerPool};
+use goalstream::jobs::{ClaimedJob, JobGraph, NewJob, Parent, QueueSettings};
+use goalstream::store::jobs;
+use serde_json::json;
+use support::kafka::wait_for;
+use support::TestDb;
+
+/// Records the `name` argument of every job it runs; panics or sleeps on request.
+#[derive(Clone, Default)]
+struct Recorder {
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl Handler for Recorder {
+    fn kind(&self) -> &str {
+        "record"
+    }
+
+    fn timeout(&self) -> Duration {
+        Duration::from_millis(300)
+    }
+
+    fn run<'a>(&'a self, job: &'a ClaimedJob, _pool: &'a Pool) -> HandlerFuture<'a> {
+        Box::pin(async move {
+            let name = job.args["name"].as_str().unwrap_or_default().to_string();
+            match name.as_str() {
+                "panic" => panic!("the handler blew up"),
+                "slow" => tokio::time::sleep(Duration::from_secs(5)).await,
+                "fail" => return Err("refused".into()),
+                _ => {}
+            }
+            self.seen.lock().unwrap().push(name);
+            Ok(())
+        })
+    }
+}
+
+fn named(name: &str) -> NewJob {
+    NewJob::new("record", json!({ "name": name })).attempts(1)
+}
+
+async fn count(pool: &Pool, sql: &str) -> i64 {
+    pool.get().await.unwrap().query_one(sql, &[]).await.unwrap().get(0)
+}
+
+fn fast(queues: &[&str]) -> WorkerConfig {
+    let mut config = WorkerConfig::new(queues.iter().map(|q| q.to_string()).collect(), 4);
+    config.poll_interval = Duration::from_millis(20);
+    config
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_a_dag_in_order_and_completes_every_job_once() {
+    let db = TestDb::new(6).await;
+    let recorder = Recorder::default();
+    let mut graph = JobGraph::default();
+    let root = graph.job(named("root"));
+    let leaves: Vec<usize> = (0..10).map(|i| graph.job(named(&format!("leaf-{i}")))).collect();
+    let last = graph.job(named("last"));
+    for leaf in &leaves {
+        graph.depends(*leaf, Parent::Node(root));
+        graph.depends(last, Parent::Node(*leaf));
+    }
+    jobs::enqueue_graph(&mut db.pool.get().await.unwrap(), &QueueSettings::default(), &graph)
+        .await
+        .unwrap();
+    let workers = WorkerPool::start(
+        fast(&["default"]),
+        db.pool.clone(),
+        Registry::new().register(recorder.clone()),
+    )
+    .await
+    .unwrap();
+    wait_for("all completed", Duration::from_secs(20), || async {
+        count(&db.pool, "SELECT count(*) FROM jobs WHERE state = 'completed'").await == 12
+    })
+    .await;
+    assert!(workers.shutdown(Duration::from_secs(5)).await);
+    let seen = recorder.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 12, "each job ran once: {seen:?}");
+    assert_eq!(seen.first().map(String::as_str), Some("root"));
+    assert_eq!(seen.last().map(String::as_str), Some("last"));
+    assert_eq!(
+        count(&db.pool, "SELECT count(*) FROM job_executions WHERE outcome = 'completed'").await,
+        12
+    );
+    assert_eq!(
+        count(&db.pool, "SELECT count(*) FROM workers").await,
+        0,
+        "deregistered on shutdown"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn panics_timeouts_errors_and_unknown_kinds_are_failures() {
+    let db = TestDb::new(6).await;
+    let settings = QueueSettings::default();
+    let batch = [
+        named("panic"),
+        named("slow"),
+        named("fail"),
+        NewJob::new("nobody", json!({})).attempts(1),
+    ];
+    let ids = jobs::enqueue(&db.pool.get().await.unwrap(), &settings, &batch).await.unwrap();
+    let workers = WorkerPool::start(
+        fast(&["default"]),
+        db.pool.clone(),
+        Registry::new().register(Recorder::default()),
+    )
+    .await
+    .unwrap();
+    wait_for("all failed", Duration::from_secs(20), || async {
+        count(&db.pool, "SELECT count(*) FROM jobs WHERE state = 'failed'").await == 4
+    })
+    .await;
+    assert!(workers.shutdown(Duration::from_secs(5)).await);
+    let client = db.pool.get().await.unwrap();
+    let error = |id: i64| {
+        let client = &client;
+        async move {
+            client
+                .query_one("SELECT last_error FROM jobs WHERE id = $1", &[&id])
+                .await
+                .unwrap()
+                .get::<_, String>(0)
+        }
+    };
+    let panicked = error(ids[0].unwrap()).await;
+    assert!(panicked.contains("panicked: the handler blew up"), "{panicked}");
+    assert!(error(ids[1].unwrap()).await.contains("timed out"));
+    assert_eq!(error(ids[2].unwrap()).await, "refused");
+    assert!(error(ids[3].unwrap()).await.contains("no handler for kind \"nobody\""));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_workers_job_is_rescued_and_completed_by_a_live_one() {
+    let db = TestDb::new(6).await;
+    let settings = QueueSettings::default();
+    let client = db.pool.get().await.unwrap();
+    jobs::enqueue(&client, &settings, &[named("orphan")]).await.unwrap();
+    // A worker claims it, then dies (its heartbeat goes stale).
+    jobs::register_worker(&client, "ghost", &["default".to_string()]).await.unwrap();
+    let claimed = jobs::claim(&client, "default", 1, "ghost").await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    client
+        .execute(
+            "UPDATE workers SET heartbeat_at = now() - interval '1 minute' WHERE id = 'ghost'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let rescued = jobs::rescue(&client, Duration::from_secs(15), 100).await.unwrap();
+    assert_eq!(rescued, vec![claimed[0].id]);
+    let recorder = Recorder::default();
+    let workers = WorkerPool::start(
+        fast(&["default"]),
+        db.pool.clone(),
+        Registry::new().register(recorder.clone()),
+    )
+    .await
+    .unwrap();
+    wait_for("completed by the live worker", Duration::from_secs(20), || async {
+        count(&db.pool, "SELECT count(*) FROM jobs WHERE state = 'completed'").await == 1
+    })
+    .await;
+    assert!(workers.shutdown(Duration::from_secs(5)).await);
+    assert_eq!(recorder.seen.lock().unwrap().as_slice(), ["orphan"]);
+    assert_eq!(
+        count(&db.pool, "SELECT count(*) FROM job_executions WHERE outcome = 'rescued'").await,
+        1
+    );
+    let stale = jobs::complete(
+        &mut db.pool.get().await.unwrap(),
+        &settings,
+        &[(claimed[0].id, claimed[0].attempt)],
+    )
+    .await
+    .unwrap();
+    assert!(stale.completed.is_empty(), "the ghost's late completion is ignored");
+}
