@@ -188,3 +188,56 @@ async fn a_dead_workers_job_is_rescued_and_completed_by_a_live_one() {
     .unwrap();
     assert!(stale.completed.is_empty(), "the ghost's late completion is ignored");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completed_goals_are_granted_their_reward_once() {
+    use goalstream::jobs::reward::RewardGrantHandler;
+    use goalstream::store::{FlushBatch, ProgressStore};
+    use support::fixtures::{catalog, event};
+
+    let db = TestDb::new(6).await;
+    let store = ProgressStore::new(catalog());
+    let c = store.catalog().clone();
+    let mut updates = Vec::new();
+    for user in ["u1", "u2", "u3"] {
+        updates.extend(event(&c, user, "kills", None, Some(25))); // completes kills-20
+    }
+    let batch = FlushBatch {
+        now: chrono::Utc::now(),
+        updates: &updates,
+        group_id: "g",
+        offsets: &[],
+        dead_letters: &[],
+    };
+    let outcome = store.flush(&mut db.pool.get().await.unwrap(), &batch).await.unwrap();
+    assert_eq!(outcome.jobs_enqueued, 3);
+
+    let workers = WorkerPool::start(
+        fast(&["rewards"]),
+        db.pool.clone(),
+        Registry::new().register(RewardGrantHandler),
+    )
+    .await
+    .unwrap();
+    wait_for("rewards granted", Duration::from_secs(20), || async {
+        count(&db.pool, "SELECT count(*) FROM jobs WHERE state = 'completed'").await == 3
+    })
+    .await;
+    assert!(workers.shutdown(Duration::from_secs(5)).await);
+    assert_eq!(
+        count(
+            &db.pool,
+            "SELECT count(*) FROM reward_grants WHERE item_id = 'gold' AND quantity = 1"
+        )
+        .await,
+        3
+    );
+
+    // The same job run again (as after a crash) grants nothing more.
+    let client = db.pool.get().await.unwrap();
+    let job_id: i64 = client.query_one("SELECT min(id) FROM jobs", &[]).await.unwrap().get(0);
+    client.execute("UPDATE jobs SET state = 'available' WHERE id = $1", &[&job_id]).await.unwrap();
+    let claimed = jobs::claim(&client, "rewards", 1, "w").await.unwrap().remove(0);
+    RewardGrantHandler.run(&claimed, &db.pool).await.unwrap();
+    assert_eq!(count(&db.pool, "SELECT count(*) FROM reward_grants").await, 3);
+}

@@ -25,6 +25,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../sql/0001_progress.sql"),
     },
     Migration { version: 2, name: "0002_jobs.sql", sql: include_str!("../../sql/0002_jobs.sql") },
+    Migration {
+        version: 3,
+        name: "0003_rewards.sql",
+        sql: include_str!("../../sql/0003_rewards.sql"),
+    },
 ];
 
 const LOCK: &str = include_str!("../../sql/migrate/lock.sql");

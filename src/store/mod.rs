@@ -11,6 +11,7 @@ pub mod migrate;
 pub mod offsets;
 pub mod progress;
 pub mod progress_query;
+pub mod rewards;
 
 pub use binary_copy::BinaryCopyBuf;
 pub use dead_letters::DeadLetter;

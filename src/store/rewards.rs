@@ -1,0 +1,46 @@
+//! Reward grants: what the `goal.completed` handler writes.
+
+use deadpool_postgres::GenericClient;
+
+use super::StoreError;
+
+const GRANT: &str = include_str!("../../sql/rewards/grant.sql");
+
+/// One reward to grant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant<'a> {
+    /// Player.
+    pub user_id: &'a str,
+    /// Completed goal.
+    pub goal_id: &'a str,
+    /// End of the goal's period; `None` for goals that never rotate.
+    pub period_end: Option<chrono::DateTime<chrono::Utc>>,
+    /// Reward type.
+    pub reward_type: &'a str,
+    /// What is granted.
+    pub item_id: &'a str,
+    /// How many.
+    pub quantity: i64,
+    /// The job granting it.
+    pub job_id: i64,
+}
+
+/// Grants once per player, goal and period; returns whether this call granted it.
+pub async fn grant<C: GenericClient>(client: &C, grant: &Grant<'_>) -> Result<bool, StoreError> {
+    let statement = client.prepare_cached(GRANT).await?;
+    let inserted = client
+        .execute(
+            &statement,
+            &[
+                &grant.user_id,
+                &grant.goal_id,
+                &grant.period_end,
+                &grant.reward_type,
+                &grant.item_id,
+                &grant.quantity,
+                &grant.job_id,
+            ],
+        )
+        .await?;
+    Ok(inserted == 1)
+}
