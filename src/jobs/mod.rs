@@ -3,6 +3,7 @@
 
 mod graph;
 pub mod handler;
+pub mod maintenance;
 pub mod reward;
 pub mod worker;
 

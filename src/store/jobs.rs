@@ -25,6 +25,8 @@ const HEARTBEAT: &str = include_str!("../../sql/jobs/heartbeat.sql");
 const DEREGISTER_WORKER: &str = include_str!("../../sql/jobs/deregister_worker.sql");
 const RESCUE: &str = include_str!("../../sql/jobs/rescue.sql");
 const UNCLAIM: &str = include_str!("../../sql/jobs/unclaim.sql");
+const CLEAN_JOBS: &str = include_str!("../../sql/jobs/clean_jobs.sql");
+const CLEAN_HISTORY: &str = include_str!("../../sql/jobs/clean_history.sql");
 
 /// What a completion did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -326,4 +328,24 @@ pub async fn unclaim<C: GenericClient>(client: &C, jobs: &[(i64, i32)]) -> Resul
     let ids: Vec<i64> = jobs.iter().map(|j| j.0).collect();
     let attempts: Vec<i32> = jobs.iter().map(|j| j.1).collect();
     Ok(client.execute(UNCLAIM, &[&ids, &attempts]).await?)
+}
+
+/// Deletes at most `limit` jobs finished longer than `retention` ago; returns how many.
+pub async fn clean_jobs<C: GenericClient>(
+    client: &C,
+    retention: std::time::Duration,
+    limit: i64,
+) -> Result<u64, StoreError> {
+    let row = client.query_one(CLEAN_JOBS, &[&retention.as_secs_f64(), &limit]).await?;
+    Ok(row.get::<_, i64>(0) as u64)
+}
+
+/// Deletes at most `limit` execution records older than `retention`; returns how many.
+pub async fn clean_history<C: GenericClient>(
+    client: &C,
+    retention: std::time::Duration,
+    limit: i64,
+) -> Result<u64, StoreError> {
+    let row = client.query_one(CLEAN_HISTORY, &[&retention.as_secs_f64(), &limit]).await?;
+    Ok(row.get::<_, i64>(0) as u64)
 }

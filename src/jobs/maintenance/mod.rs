@@ -1,0 +1,43 @@
+//! Background maintenance of the job queue, one service per file; each loop is a thin shell
+//! around `run_once`, which tests call directly. All are safe on several instances at once.
+//!
+//! - [`rescuer`]: jobs of workers that stopped heartbeating go back to the queue.
+//! - [`scheduler`]: due scheduled and retryable jobs become available.
+//! - [`cleaner`]: finished jobs and old history are pruned in bounded batches.
+
+pub mod cleaner;
+pub mod rescuer;
+pub mod scheduler;
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// Runs `run_once` every `every` until `stop`; errors are logged and the loop goes on.
+pub(crate) fn every<F, Fut>(
+    name: &'static str,
+    every: Duration,
+    stop: CancellationToken,
+    mut run_once: F,
+) -> JoinHandle<()>
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: Future<Output = Result<u64, crate::store::StoreError>> + Send,
+{
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => match run_once().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(service = name, n, "maintenance"),
+                    Err(error) => tracing::warn!(service = name, %error, "maintenance failed; retrying next round"),
+                },
+                _ = stop.cancelled() => return,
+            }
+        }
+    })
+}
