@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::bench::flush::FlushBenchArgs;
+use crate::bench::jobs::JobsBenchArgs;
 use crate::commands::demo::DemoArgs;
 use crate::commands::produce::ProduceArgs;
 use crate::commands::replay::ReplayArgs;
@@ -76,4 +77,8 @@ pub enum BenchCommand {
     /// COPY merge, at several batch sizes, insert-heavy and update-heavy. Works in a scratch
     /// schema (goalstream_bench) of the database and leaves everything else untouched.
     Flush(FlushBenchArgs),
+    /// The job queue on seed 000's scenarios with graphile-worker's protocol (bulk and single
+    /// create, claim+complete, lifecycle, fan-out 50, chain of 10, claim latency at depth);
+    /// --peer runs graphile-worker in the same invocation. Scratch schema goalstream_bench_jobs.
+    Jobs(JobsBenchArgs),
 }

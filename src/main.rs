@@ -34,6 +34,9 @@ async fn run(cli: Cli) -> ExitCode {
         }
         Command::Migrate => app::migrate(&cli.global.database_url).await,
         Command::Catalog => app::check_catalog(&cli.global.catalog),
+        Command::Bench(BenchCommand::Jobs(args)) => {
+            bench::jobs::run(&cli.global.database_url, args).await.map(drop)
+        }
         Command::Bench(BenchCommand::Flush(args)) => {
             bench::flush::run(&cli.global.database_url, args).await.map(drop)
         }

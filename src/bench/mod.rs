@@ -2,6 +2,7 @@
 //! table on stdout and, with `--json`, one JSON object on the last line.
 
 pub mod flush;
+pub mod jobs;
 mod stats;
 
 pub use stats::percentile_ms;

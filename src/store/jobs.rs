@@ -27,6 +27,11 @@ const RESCUE: &str = include_str!("../../sql/jobs/rescue.sql");
 const UNCLAIM: &str = include_str!("../../sql/jobs/unclaim.sql");
 const CLEAN_JOBS: &str = include_str!("../../sql/jobs/clean_jobs.sql");
 const CLEAN_HISTORY: &str = include_str!("../../sql/jobs/clean_history.sql");
+const TRUNCATE: &str = include_str!("../../sql/jobs/truncate.sql");
+const VACUUM: &str = include_str!("../../sql/jobs/vacuum.sql");
+const COUNT_STATE: &str = include_str!("../../sql/jobs/count_state.sql");
+const STATE_OF: &str = include_str!("../../sql/jobs/state_of.sql");
+const TRUNCATE_HISTORY: &str = include_str!("../../sql/jobs/truncate_history.sql");
 
 /// What a completion did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -348,4 +353,30 @@ pub async fn clean_history<C: GenericClient>(
 ) -> Result<u64, StoreError> {
     let row = client.query_one(CLEAN_HISTORY, &[&retention.as_secs_f64(), &limit]).await?;
     Ok(row.get::<_, i64>(0) as u64)
+}
+
+/// Empties the queue's tables (benchmarks, between phases).
+pub async fn truncate<C: GenericClient>(client: &C) -> Result<(), StoreError> {
+    client.batch_execute(TRUNCATE).await?;
+    client.batch_execute(VACUUM).await?;
+    Ok(())
+}
+
+/// How many jobs are in `state`.
+pub async fn count_in_state<C: GenericClient>(client: &C, state: &str) -> Result<i64, StoreError> {
+    Ok(client.query_one(COUNT_STATE, &[&state]).await?.get(0))
+}
+
+/// A job's state, if it exists.
+pub async fn state_of<C: GenericClient>(client: &C, id: i64) -> Result<Option<String>, StoreError> {
+    let statement = client.prepare_cached(STATE_OF).await?;
+    Ok(client.query_opt(&statement, &[&id]).await?.map(|r| r.get(0)))
+}
+
+/// Empties the history and vacuums the jobs table (benchmarks, before a timed phase).
+pub async fn truncate_history_only<C: GenericClient>(client: &C) -> Result<(), StoreError> {
+    // Separate calls: VACUUM cannot run in the implicit transaction of a multi-statement query.
+    client.batch_execute(TRUNCATE_HISTORY).await?;
+    client.batch_execute(VACUUM).await?;
+    Ok(())
 }

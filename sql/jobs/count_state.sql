@@ -1,0 +1,2 @@
+-- Jobs in a state.  $1 state.
+SELECT count(*) FROM jobs WHERE state = $1

@@ -1,0 +1,2 @@
+-- Benchmarks: empties the history before a timed phase.
+TRUNCATE job_executions
