@@ -29,6 +29,10 @@
 //!   into a per-connection temp table, one MERGE, offsets and dead letters in the same
 //!   transaction); [`store::offsets`] the fenced consumer offsets; [`store::migrate`] the
 //!   schema migrations; [`store::baseline`] the patterns the benchmark compares against.
+//! - [`jobs`]: the Postgres job queue: jobs, graphs (DAG), handlers, the worker pool
+//!   ([`jobs::worker`]) and its maintenance (rescuer, scheduler, cleaner); a goal completed by
+//!   a flush enqueues a `goal.completed` job in the flush transaction, and
+//!   [`jobs::reward`] grants its reward once. SQL in [`store::jobs`].
 //! - [`db`]: the connection pool; each new connection gets its staging table.
 //! - [`commands`]: `demo`, `run`, `produce`, `replay`; [`bench`](mod@bench): `goalstream bench …`;
 //!   [`synthetic`]: telemetry from a catalog.
@@ -45,6 +49,8 @@
 //! - A batch never holds the same key twice; rows merge by a primary-key probe per key.
 //! - The final state after a stream of events does not depend on how the stream was cut
 //!   into batches (DESIGN.md, Merge rules), checked against a model in `tests/merge_model.rs`.
+//! - A job is claimed by one worker at a time (`FOR UPDATE SKIP LOCKED`), completed only by the
+//!   attempt that claimed it, and releases its dependents in the completing transaction.
 //! - Nothing is dropped under pressure: when the flush workers fall behind, the consumer
 //!   pauses its partitions (and keeps polling, so rebalances go on).
 
