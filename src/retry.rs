@@ -24,6 +24,13 @@ impl Backoff {
         Backoff { base, max: max.max(base), attempt: 0 }
     }
 
+    /// The same backoff with `attempts` tries already made: its next delay is the one for try
+    /// `attempts + 1`.
+    pub fn after(mut self, attempts: u32) -> Self {
+        self.attempt = attempts;
+        self
+    }
+
     /// The delay before the next try.
     pub fn next_delay(&mut self) -> Duration {
         let ceiling = self.base.saturating_mul(1 << self.attempt.min(20)).min(self.max);
@@ -58,5 +65,11 @@ mod tests {
             assert!(*delay >= ceiling / 2 && *delay <= ceiling, "{delay:?} vs {ceiling:?}");
         }
         assert_eq!(backoff.attempts(), 6);
+        let resumed = Backoff::new(Duration::from_millis(100), Duration::from_millis(700)).after(2);
+        let delay = resumed.clone().next_delay();
+        assert!(
+            delay >= Duration::from_millis(200) && delay <= Duration::from_millis(400),
+            "{delay:?}"
+        );
     }
 }

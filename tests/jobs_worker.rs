@@ -59,6 +59,15 @@ fn fast(queues: &[&str]) -> WorkerConfig {
     config
 }
 
+/// Runs a worker pool with `registry` on `queues` until `sql` counts `expected`, then stops it
+/// and checks that it stopped cleanly.
+async fn run_workers(db: &TestDb, queues: &[&str], registry: Registry, sql: &str, expected: i64) {
+    let workers = WorkerPool::start(fast(queues), db.pool.clone(), registry).await.unwrap();
+    wait_for(sql, Duration::from_secs(20), || async { count(&db.pool, sql).await == expected })
+        .await;
+    assert!(workers.shutdown(Duration::from_secs(5)).await);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runs_a_dag_in_order_and_completes_every_job_once() {
     let db = TestDb::new(6).await;
@@ -74,18 +83,14 @@ async fn runs_a_dag_in_order_and_completes_every_job_once() {
     jobs::enqueue_graph(&mut db.pool.get().await.unwrap(), &QueueSettings::default(), &graph)
         .await
         .unwrap();
-    let workers = WorkerPool::start(
-        fast(&["default"]),
-        db.pool.clone(),
+    run_workers(
+        &db,
+        &["default"],
         Registry::new().register(recorder.clone()),
+        "SELECT count(*) FROM jobs WHERE state = 'completed'",
+        12,
     )
-    .await
-    .unwrap();
-    wait_for("all completed", Duration::from_secs(20), || async {
-        count(&db.pool, "SELECT count(*) FROM jobs WHERE state = 'completed'").await == 12
-    })
     .await;
-    assert!(workers.shutdown(Duration::from_secs(5)).await);
     let seen = recorder.seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 12, "each job ran once: {seen:?}");
     assert_eq!(seen.first().map(String::as_str), Some("root"));
@@ -112,18 +117,14 @@ async fn panics_timeouts_errors_and_unknown_kinds_are_failures() {
         NewJob::new("nobody", json!({})).attempts(1),
     ];
     let ids = jobs::enqueue(&db.pool.get().await.unwrap(), &settings, &batch).await.unwrap();
-    let workers = WorkerPool::start(
-        fast(&["default"]),
-        db.pool.clone(),
+    run_workers(
+        &db,
+        &["default"],
         Registry::new().register(Recorder::default()),
+        "SELECT count(*) FROM jobs WHERE state = 'failed'",
+        4,
     )
-    .await
-    .unwrap();
-    wait_for("all failed", Duration::from_secs(20), || async {
-        count(&db.pool, "SELECT count(*) FROM jobs WHERE state = 'failed'").await == 4
-    })
     .await;
-    assert!(workers.shutdown(Duration::from_secs(5)).await);
     let client = db.pool.get().await.unwrap();
     let error = |id: i64| {
         let client = &client;
@@ -162,18 +163,14 @@ async fn a_dead_workers_job_is_rescued_and_completed_by_a_live_one() {
     let rescued = jobs::rescue(&client, Duration::from_secs(15), 100).await.unwrap();
     assert_eq!(rescued, vec![claimed[0].id]);
     let recorder = Recorder::default();
-    let workers = WorkerPool::start(
-        fast(&["default"]),
-        db.pool.clone(),
+    run_workers(
+        &db,
+        &["default"],
         Registry::new().register(recorder.clone()),
+        "SELECT count(*) FROM jobs WHERE state = 'completed'",
+        1,
     )
-    .await
-    .unwrap();
-    wait_for("completed by the live worker", Duration::from_secs(20), || async {
-        count(&db.pool, "SELECT count(*) FROM jobs WHERE state = 'completed'").await == 1
-    })
     .await;
-    assert!(workers.shutdown(Duration::from_secs(5)).await);
     assert_eq!(recorder.seen.lock().unwrap().as_slice(), ["orphan"]);
     assert_eq!(
         count(&db.pool, "SELECT count(*) FROM job_executions WHERE outcome = 'rescued'").await,
@@ -212,18 +209,14 @@ async fn completed_goals_are_granted_their_reward_once() {
     let outcome = store.flush(&mut db.pool.get().await.unwrap(), &batch).await.unwrap();
     assert_eq!(outcome.jobs_enqueued, 3);
 
-    let workers = WorkerPool::start(
-        fast(&["rewards"]),
-        db.pool.clone(),
+    run_workers(
+        &db,
+        &["rewards"],
         Registry::new().register(RewardGrantHandler),
+        "SELECT count(*) FROM jobs WHERE state = 'completed'",
+        3,
     )
-    .await
-    .unwrap();
-    wait_for("rewards granted", Duration::from_secs(20), || async {
-        count(&db.pool, "SELECT count(*) FROM jobs WHERE state = 'completed'").await == 3
-    })
     .await;
-    assert!(workers.shutdown(Duration::from_secs(5)).await);
     assert_eq!(
         count(
             &db.pool,

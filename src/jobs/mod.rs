@@ -157,10 +157,8 @@ pub struct Failure {
 /// Delay before retry number `attempt` (1-based): 1 s doubling, at most 1 hour, with jitter
 /// over the upper half so that jobs failing together do not retry together.
 pub fn retry_delay(attempt: i32) -> Duration {
-    let mut backoff = crate::retry::Backoff::new(Duration::from_secs(1), Duration::from_secs(3600));
-    let mut delay = Duration::ZERO;
-    for _ in 0..attempt.max(1) {
-        delay = backoff.next_delay();
-    }
-    delay
+    let tries_before = u32::try_from(attempt.max(1) - 1).unwrap_or(0);
+    crate::retry::Backoff::new(Duration::from_secs(1), Duration::from_secs(3600))
+        .after(tries_before)
+        .next_delay()
 }
