@@ -44,6 +44,9 @@ pub struct GlobalArgs {
     /// the file. See config/goalstream.example.env.
     #[arg(long, env = "GOALSTREAM_CONFIG", global = true)]
     pub config: Option<PathBuf>,
+    /// Database session options.
+    #[command(flatten)]
+    pub db: crate::db::DbArgs,
 }
 
 /// Subcommands.
@@ -68,6 +71,17 @@ pub enum Command {
     /// Benchmarks that print a table, and with --json one JSON object on the last line.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// The configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+/// Configuration commands.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the effective configuration of `goalstream run` (file, environment and these
+    /// flags, each value with its source; secrets masked) after the checks `run` makes.
+    Print(Box<RunArgs>),
 }
 
 /// Benchmarks.

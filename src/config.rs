@@ -3,9 +3,12 @@
 //! flags, then the environment, then the file. A name the command line does not read is an
 //! error, so a typo cannot silently leave a default in place.
 
+pub mod print;
+
 use std::collections::HashSet;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// Environment variable naming the configuration file (same as `--config`).
 pub const CONFIG_ENV: &str = "GOALSTREAM_CONFIG";
@@ -80,19 +83,28 @@ pub fn parse(
     Ok(settings)
 }
 
+static FROM_FILE: OnceLock<(PathBuf, HashSet<String>)> = OnceLock::new();
+
 /// Reads the file and sets each of its variables the environment does not already set.
 /// Call before parsing the command line, while the process has one thread.
 pub fn apply(path: &Path, known: &HashSet<String>) -> Result<usize, ConfigError> {
     let text = std::fs::read_to_string(path)
         .map_err(|cause| ConfigError::Io { path: path.display().to_string(), cause })?;
-    let mut applied = 0;
+    let mut applied = HashSet::new();
     for (name, value) in parse(path, &text, known)? {
         if std::env::var_os(&name).is_none() {
             std::env::set_var(&name, value);
-            applied += 1;
+            applied.insert(name);
         }
     }
-    Ok(applied)
+    let count = applied.len();
+    let _ = FROM_FILE.set((path.to_path_buf(), applied));
+    Ok(count)
+}
+
+/// The configuration file applied and the variables it set, if one was applied.
+pub fn from_file() -> Option<&'static (PathBuf, HashSet<String>)> {
+    FROM_FILE.get()
 }
 
 /// Every environment variable a command's arguments read, subcommands included.

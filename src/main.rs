@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
-use goalstream::cli::{BenchCommand, Cli, Command};
+use clap::{ArgMatches, CommandFactory, FromArgMatches};
+use goalstream::cli::{BenchCommand, Cli, Command, ConfigCommand};
 use goalstream::{app, bench, commands, config, telemetry};
 
 fn main() -> ExitCode {
@@ -16,11 +16,14 @@ fn main() -> ExitCode {
         }
     }
     let runtime = tokio::runtime::Runtime::new().expect("the tokio runtime starts");
-    runtime.block_on(run(Cli::parse()))
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+    runtime.block_on(run(cli, matches))
 }
 
-async fn run(cli: Cli) -> ExitCode {
+async fn run(cli: Cli, matches: ArgMatches) -> ExitCode {
     telemetry::init("info");
+    cli.global.db.apply();
     let result = match &cli.command {
         Command::Demo(args) => {
             commands::demo::run(&cli.global.database_url, &cli.global.catalog, args).await
@@ -40,6 +43,9 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Bench(BenchCommand::Flush(args)) => {
             bench::flush::run(&cli.global.database_url, args).await.map(drop)
         }
+        Command::Config(ConfigCommand::Print(args)) => args.check().map(|()| {
+            print!("{}", config::print::render(&Cli::command(), &matches, &["config", "print"]));
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -51,6 +51,10 @@ pub struct DemoArgs {
     /// Flush workers.
     #[arg(long, default_value_t = 2)]
     pub workers: usize,
+    /// Serve /metrics, /healthz and /readyz on this address while the demo runs (off by
+    /// default, so demos and tests never compete for a port), e.g. 127.0.0.1:9464.
+    #[arg(long)]
+    pub http_addr: Option<std::net::SocketAddr>,
 }
 
 /// Runs the demo.
@@ -79,6 +83,23 @@ pub async fn run(database_url: &str, catalog_path: &Path, args: &DemoArgs) -> an
     );
 
     let stats = Arc::new(IngestStats::default());
+    let ops = match args.http_addr {
+        None => None,
+        Some(addr) => {
+            let listener = crate::http::bind(addr).await?;
+            let db_config = config.clone().with_search_path(SCHEMA);
+            let ops = crate::http::Ops::start(
+                listener,
+                &db_config,
+                pool.clone(),
+                Some(stats.clone()),
+                Default::default(),
+            )
+            .await?;
+            println!("metrics: http://{}/metrics", ops.local_addr());
+            Some(ops)
+        }
+    };
     let consumer = ConsumerConfig {
         brokers: brokers.clone(),
         group_id: "goalstream-demo".into(),
@@ -130,6 +151,9 @@ pub async fn run(database_url: &str, catalog_path: &Path, args: &DemoArgs) -> an
     let elapsed = started.elapsed();
     let clean = pipeline.shutdown(Duration::from_secs(10)).await;
     drop(mock);
+    if let Some(ops) = ops {
+        ops.stop().await;
+    }
 
     let client = pool.get().await?;
     summary(&stats, elapsed, &progress_query::sample(&client, 8).await?);

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 
 use crate::db::{self, DbConfig};
+use crate::http::{self, HttpArgs, Ops};
 use crate::ingest::buffer::{BufferConfig, DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS};
 use crate::ingest::consumer::{ConsumerConfig, GroupProtocol, DEFAULT_GROUP, DEFAULT_TOPIC};
 use crate::ingest::event::DEFAULT_MAX_PAYLOAD_BYTES;
@@ -74,6 +75,9 @@ pub struct RunArgs {
     /// Time allowed for the final flush after SIGINT/SIGTERM (s).
     #[arg(long, env = "GOALSTREAM_SHUTDOWN_TIMEOUT_S", default_value_t = 30)]
     pub shutdown_timeout_s: u64,
+    /// HTTP endpoints.
+    #[command(flatten)]
+    pub http: HttpArgs,
 }
 
 fn parse_option(text: &str) -> Result<(String, String), String> {
@@ -86,13 +90,16 @@ fn parse_option(text: &str) -> Result<(String, String), String> {
 }
 
 impl RunArgs {
+    /// Every check `run` makes on its settings before it starts (also `goalstream config
+    /// print`): an invalid value is refused with a message naming the flag.
+    pub fn check(&self) -> anyhow::Result<()> {
+        let (_, workers) = self.sizes()?;
+        self.pipeline_config(workers).map(drop)
+    }
+
     /// The pool size and worker count, validated.
-    fn sizes(&self) -> anyhow::Result<(usize, usize)> {
-        let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let pool = self.pool_size.unwrap_or(match self.workers {
-            Some(workers) => workers + 1,
-            None => cpus + 1,
-        });
+    pub fn sizes(&self) -> anyhow::Result<(usize, usize)> {
+        let pool = self.pool_size.unwrap_or_else(|| db::default_pool_size(self.workers));
         anyhow::ensure!(
             pool >= 2,
             "--pool-size must be at least 2 (one flush worker and one spare)"
@@ -146,6 +153,7 @@ pub async fn run(database_url: &str, catalog_path: &Path, args: &RunArgs) -> any
     let config = args.pipeline_config(workers)?;
     let catalog = Arc::new(super::load_catalog(catalog_path)?);
     let db_config = DbConfig::new(database_url, pool_size);
+    let listener = http::bind(args.http.http_addr).await?;
     db::ensure_database(&db_config).await?;
     let pool = db::create_pool(&db_config).await?;
     migrate::migrate(&mut pool.get().await?).await?;
@@ -154,6 +162,10 @@ pub async fn run(database_url: &str, catalog_path: &Path, args: &RunArgs) -> any
         database = %db::describe(&db_config.pg_config()?), "goalstream running"
     );
     let stats = Arc::new(IngestStats::default());
+    // The REST API's router merges here (in place of the empty one).
+    let ops =
+        Ops::start(listener, &db_config, pool.clone(), Some(stats.clone()), Default::default())
+            .await?;
     let pipeline = Pipeline::start(config, ProgressStore::new(catalog), pool, stats.clone())?;
     let started = Instant::now();
     let mut report = tokio::time::interval(REPORT_EVERY);
@@ -177,6 +189,7 @@ pub async fn run(database_url: &str, catalog_path: &Path, args: &RunArgs) -> any
         }
     };
     log_counters(&stats, started.elapsed());
+    ops.stop().await;
     anyhow::ensure!(
         clean,
         "the final flush did not finish within {deadline:?}; unflushed events will be read again"

@@ -146,6 +146,11 @@ impl Buffer {
         self.started.and_then(|t| t.checked_add(self.config.max_age))
     }
 
+    /// Age of the oldest buffered record at `now` (zero when empty).
+    pub fn age(&self, now: Instant) -> Duration {
+        self.started.map_or(Duration::ZERO, |t| now.saturating_duration_since(t))
+    }
+
     /// Whether a limit is reached at `now`.
     pub fn should_flush(&self, now: Instant) -> bool {
         self.rows() >= self.config.max_rows

@@ -23,6 +23,7 @@ use super::flusher::Control;
 use super::offsets::Partition;
 use super::record::{Body, Input, Record};
 use super::stats::IngestStats;
+use super::tally::Tally;
 use crate::catalog::Catalog;
 
 /// Default topic.
@@ -31,6 +32,9 @@ pub const DEFAULT_TOPIC: &str = "game.telemetry";
 pub const DEFAULT_GROUP: &str = "goalstream";
 /// Records sent to a worker at once: amortizes channel hand-offs without delaying much.
 const CHUNK: usize = 512;
+/// How often librdkafka reports statistics (consumer lag per partition), ms; a
+/// `--kafka-option statistics.interval.ms=…` overrides it.
+pub const DEFAULT_STATISTICS_INTERVAL_MS: &str = "5000";
 /// How long leaving the group may take at shutdown.
 const LEAVE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -83,7 +87,10 @@ impl ConsumerConfig {
             // A fetch waits at most this long for new data: bounds what it adds to
             // event→durable latency (librdkafka's default, 500 ms, would dominate it).
             .set("fetch.wait.max.ms", "50")
-            .set("client.id", "goalstream");
+            .set("client.id", "goalstream")
+            // Per-partition consumer lag for the metrics (ClientContext::stats); a stats
+            // callback every few seconds costs next to nothing.
+            .set("statistics.interval.ms", DEFAULT_STATISTICS_INTERVAL_MS);
         match self.group_protocol {
             GroupProtocol::Classic => {
                 config
@@ -133,6 +140,7 @@ impl PollLoop {
         let mut topics: HashMap<String, Arc<str>> = HashMap::new();
         let mut pending_seeks = Vec::new();
         let mut paused = false;
+        let mut tally = Tally::default();
         while !self.intake_stop.is_cancelled() {
             self.serve_control(&mut pending_seeks);
             let behind = send_chunks(&senders, &mut chunks, false);
@@ -148,6 +156,7 @@ impl PollLoop {
                 match result {
                     Ok(message) => {
                         let record = self.to_record(&message, &mut topics);
+                        tally.record(&record);
                         let worker = IngestContext::worker_of(&record.partition, senders.len());
                         chunks[worker].push(record);
                         polled += 1;
@@ -160,6 +169,9 @@ impl PollLoop {
                 next = self.consumer.poll(Duration::ZERO);
             }
             IngestStats::add(&self.stats.consumed, polled as u64);
+            if polled > 0 {
+                tally.publish(crate::metrics::global(), chrono::Utc::now().timestamp_millis());
+            }
         }
         // Intake stops: hand over what was read, then close the inputs (workers flush and end).
         send_chunks(&senders, &mut chunks, true);
@@ -215,6 +227,8 @@ impl PollLoop {
         } else {
             self.consumer.resume(&assignment)
         };
+        let paused = if pause { assignment.count() as i64 } else { 0 };
+        crate::metrics::global().partitions_paused.set(paused);
         if pause {
             IngestStats::add(&self.stats.pauses, 1);
             tracing::debug!("flush workers are behind: intake paused");

@@ -33,7 +33,24 @@ pub struct IngestContext {
     pub(super) assign_timeout: Duration,
 }
 
-impl ClientContext for IngestContext {}
+impl ClientContext for IngestContext {
+    /// librdkafka statistics (every `statistics.interval.ms`): consumer lag per assigned
+    /// partition. Lag counts from the offset committed to Kafka, which follows the database
+    /// commit, so it is the lag to durability; -1 (nothing committed yet) is left out.
+    fn stats(&self, statistics: rdkafka::Statistics) {
+        let lag = &crate::metrics::global().consumer_lag;
+        lag.reset();
+        for (topic, stats) in &statistics.topics {
+            for (partition, p) in &stats.partitions {
+                // -1 is librdkafka's internal "unassigned" partition.
+                if *partition >= 0 && p.consumer_lag >= 0 && p.fetch_state == "active" {
+                    lag.with_label_values(&[topic.as_str(), &partition.to_string()])
+                        .set(p.consumer_lag);
+                }
+            }
+        }
+    }
+}
 
 impl ConsumerContext for IngestContext {
     fn rebalance(
@@ -43,6 +60,7 @@ impl ConsumerContext for IngestContext {
         tpl: &mut TopicPartitionList,
     ) {
         IngestStats::add(&self.stats.rebalances, 1);
+        let metrics = crate::metrics::global();
         let cooperative = matches!(consumer.rebalance_protocol(), RebalanceProtocol::Cooperative);
         let partitions: Vec<Partition> =
             tpl.elements().iter().map(|e| (Arc::<str>::from(e.topic()), e.partition())).collect();
@@ -57,6 +75,8 @@ impl ConsumerContext for IngestContext {
                 if let Err(error) = result {
                     tracing::error!(%error, "assigning partitions failed");
                 }
+                metrics.rebalances.with_label_values(&["assign"]).inc();
+                self.count_assigned(consumer);
                 tracing::info!(partitions = ?names(&partitions), "partitions assigned");
             }
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
@@ -72,9 +92,12 @@ impl ConsumerContext for IngestContext {
                 if let Err(error) = result {
                     tracing::error!(%error, "releasing partitions failed");
                 }
+                metrics.rebalances.with_label_values(&["revoke"]).inc();
+                self.count_assigned(consumer);
                 tracing::info!(partitions = ?names(&partitions), lost, "partitions released");
             }
             _ => {
+                metrics.rebalances.with_label_values(&["error"]).inc();
                 tracing::error!(?err, "rebalance error; releasing the partitions");
                 self.revoke(&partitions, true);
                 let _ = if cooperative {
@@ -82,6 +105,7 @@ impl ConsumerContext for IngestContext {
                 } else {
                     consumer.unassign()
                 };
+                self.count_assigned(consumer);
             }
         }
     }
@@ -93,6 +117,13 @@ impl IngestContext {
         let topic_hash =
             partition.0.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
         topic_hash.wrapping_add(partition.1 as usize) % workers.max(1)
+    }
+
+    /// Records how many partitions the consumer holds now (metrics and `/readyz`).
+    fn count_assigned(&self, consumer: &BaseConsumer<Self>) {
+        let assigned = consumer.assignment().map_or(0, |a| a.count());
+        self.stats.partitions_assigned.store(assigned as u64, std::sync::atomic::Ordering::Relaxed);
+        crate::metrics::global().partitions_assigned.set(assigned as i64);
     }
 
     /// The current seek epoch of a partition.
@@ -157,6 +188,7 @@ impl IngestContext {
                         tracing::error!(%error, "cannot read stored offsets; starting from Kafka's");
                         return None;
                     }
+                    crate::metrics::global().retries.with_label_values(&["stored_offsets"]).inc();
                     tracing::warn!(%error, ?delay, "cannot read stored offsets; retrying");
                     std::thread::sleep(delay);
                 }

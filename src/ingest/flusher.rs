@@ -14,11 +14,13 @@ use std::time::{Duration, Instant};
 use deadpool_postgres::Pool;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use super::buffer::{Batch, Buffer, BufferConfig};
 use super::offsets::{OffsetTracker, Partition};
 use super::record::Input;
 use super::stats::IngestStats;
+use crate::metrics;
 use crate::retry::Backoff;
 use crate::store::{self, DeadLetter, FlushBatch, OffsetMove, ProgressStore, StoreError};
 use crate::update::ProgressUpdate;
@@ -32,6 +34,8 @@ pub const POISON_TOPIC: &str = "goalstream.merge";
 /// A worker's settings.
 #[derive(Debug, Clone)]
 pub struct FlusherConfig {
+    /// The worker's number (0-based), for metrics and logs.
+    pub worker: usize,
     /// Consumer group (key of the stored offsets).
     pub group_id: String,
     /// When to flush.
@@ -99,6 +103,7 @@ impl Flusher {
                 input = self.input.recv() => match input {
                     None => {
                         self.flush(None).await;
+                        self.publish_buffer();
                         return;
                     }
                     Some(input) => self.run_once(input).await,
@@ -107,6 +112,7 @@ impl Flusher {
                     self.flush(None).await;
                 }
             }
+            self.publish_buffer();
         }
     }
 
@@ -120,6 +126,7 @@ impl Flusher {
                         self.buffer.push(record, now);
                     } else {
                         IngestStats::add(&self.stats.skipped_duplicates, 1);
+                        metrics::global().records_duplicate.inc();
                     }
                 }
                 if self.buffer.should_flush(Instant::now()) {
@@ -157,13 +164,28 @@ impl Flusher {
         if self.buffer.is_empty() && moves.is_empty() {
             return true;
         }
+        let span = tracing::info_span!(
+            "flush",
+            worker = self.config.worker,
+            records = self.buffer.records(),
+            keys = self.buffer.rows()
+        );
+        self.flush_batch(moves, deadline).instrument(span).await
+    }
+
+    async fn flush_batch(
+        &mut self,
+        moves: Vec<store::OffsetMove>,
+        deadline: Option<Instant>,
+    ) -> bool {
+        let metrics = metrics::global();
         let mut batch = self.buffer.take();
         let mut backoff = Backoff::default();
         let started = Instant::now();
         loop {
             let now = chrono::Utc::now();
             let result = async {
-                let mut client = self.pool.get().await?;
+                let mut client = crate::db::get(&self.pool).await?;
                 let flush = FlushBatch {
                     now,
                     updates: &batch.updates,
@@ -182,6 +204,7 @@ impl Flusher {
                         ms = started.elapsed().as_secs_f64() * 1e3,
                         "flush committed"
                     );
+                    metrics.flush_duration.observe(started.elapsed().as_secs_f64());
                     self.offsets.committed(&moves);
                     self.stats.record_flush(&batch, &outcome, Some(now.timestamp_millis()));
                     let _ = self.control.send(Control::Commit(moves));
@@ -191,6 +214,7 @@ impl Flusher {
             };
             if error.is_fenced() {
                 IngestStats::add(&self.stats.fenced, 1);
+                metrics.flushes.with_label_values(&["fenced"]).inc();
                 tracing::warn!(%error, "flush fenced: re-reading the partitions from their stored offsets");
                 self.resync_all().await;
                 return false;
@@ -202,14 +226,20 @@ impl Flusher {
                 }
             }
             IngestStats::add(&self.stats.retries, 1);
+            metrics.flushes.with_label_values(&["failed"]).inc();
+            metrics.retries.with_label_values(&["flush"]).inc();
             let delay = backoff.next_delay();
             tracing::warn!(%error, attempt = backoff.attempts(), ?delay, "flush failed; retrying");
             if deadline.is_some_and(|d| Instant::now() + delay > d) {
+                metrics.flushes.with_label_values(&["abandoned"]).inc();
                 return false;
             }
             tokio::select! {
                 _ = tokio::time::sleep(delay) => {}
-                _ = self.stop.cancelled() => return false,
+                _ = self.stop.cancelled() => {
+                    metrics.flushes.with_label_values(&["abandoned"]).inc();
+                    return false;
+                }
             }
         }
     }
@@ -262,7 +292,19 @@ impl Flusher {
             });
         }
         IngestStats::add(&self.stats.poison_rows, poison.len() as u64);
+        metrics::global().rows_poison.inc_by(poison.len() as u64);
         Ok(poison.len())
+    }
+
+    /// Sets this worker's buffer gauges.
+    fn publish_buffer(&self) {
+        let metrics = metrics::global();
+        let worker = self.config.worker.to_string();
+        let labels = [worker.as_str()];
+        metrics.buffer_keys.with_label_values(&labels).set(self.buffer.rows() as i64);
+        metrics.buffer_bytes.with_label_values(&labels).set(self.buffer.bytes() as i64);
+        let age = self.buffer.age(Instant::now()).as_secs_f64();
+        metrics.buffer_age.with_label_values(&labels).set(age);
     }
 
     /// Lets go of everything buffered: the partitions that stay owned are re-read from their

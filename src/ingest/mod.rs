@@ -9,7 +9,8 @@
 //! - [`consumer`]: the `BaseConsumer` thread (decode, route, pause, commit, re-seek) and
 //!   `context`: its rebalance callbacks (stored offsets on assign, bounded flush on revoke).
 //! - [`pipeline`]: consumer + workers started together, stopped in stages.
-//! - [`stats`]: counters shared by the consumer thread and the workers.
+//! - [`stats`]: counters shared by the consumer thread and the workers; `tally`: the consumer
+//!   thread's per-topic counts for the metrics.
 
 pub mod buffer;
 pub mod consumer;
@@ -20,3 +21,4 @@ pub mod offsets;
 pub mod pipeline;
 pub mod record;
 pub mod stats;
+mod tally;

@@ -78,11 +78,12 @@ impl Pipeline {
         let (control_tx, control_rx) = mpsc::unbounded_channel();
         let mut inputs = Vec::with_capacity(config.workers);
         let mut workers = Vec::with_capacity(config.workers);
-        for _ in 0..config.workers {
+        for worker in 0..config.workers {
             let (tx, rx) = mpsc::channel(DEFAULT_CHANNEL_CHUNKS);
             inputs.push(tx);
             let flusher = Flusher::new(
                 FlusherConfig {
+                    worker,
                     group_id: config.consumer.group_id.clone(),
                     buffer: config.buffer,
                     revoke_timeout: config.revoke_timeout,

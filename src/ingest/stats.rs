@@ -1,5 +1,6 @@
 //! Counters of the ingest pipeline, shared by the consumer thread and the flush workers; the
-//! demo's summary and the metrics read them.
+//! demo's summary and the logs read them. What a flush records here it also records in the
+//! Prometheus families of [`crate::metrics`] (same call, so the two never disagree).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -42,6 +43,8 @@ pub struct IngestStats {
     pub rebalances: AtomicU64,
     /// Times intake was paused because the flush workers were behind.
     pub pauses: AtomicU64,
+    /// Partitions assigned right now (a level, not a counter; `/readyz` reads it).
+    pub partitions_assigned: AtomicU64,
     latency_ms: Mutex<Histogram<u64>>,
 }
 
@@ -63,6 +66,7 @@ impl Default for IngestStats {
             poison_rows: AtomicU64::new(0),
             rebalances: AtomicU64::new(0),
             pauses: AtomicU64::new(0),
+            partitions_assigned: AtomicU64::new(0),
             // 1 ms to 1 hour, 3 significant digits.
             latency_ms: Mutex::new(Histogram::new_with_bounds(1, 3_600_000, 3).expect("bounds")),
         }
@@ -91,6 +95,20 @@ impl IngestStats {
         Self::add(&self.rows_updated, outcome.updated);
         Self::add(&self.rows_skipped, outcome.skipped.total());
         Self::add(&self.goals_completed, outcome.completed.len() as u64);
+        let metrics = crate::metrics::global();
+        metrics.flushes.with_label_values(&["committed"]).inc();
+        metrics.flush_batch_rows.observe(outcome.staged as f64);
+        metrics.rows_inserted.inc_by(outcome.inserted);
+        metrics.rows_updated.inc_by(outcome.updated);
+        for (reason, n) in [
+            ("unassigned", outcome.skipped.unassigned),
+            ("inactive", outcome.skipped.inactive),
+            ("claimed", outcome.skipped.claimed),
+        ] {
+            metrics.rows_skipped.with_label_values(&[reason]).inc_by(n);
+        }
+        metrics.goals_completed.inc_by(outcome.completed.len() as u64);
+        metrics.copy_bytes.inc_by(outcome.copy_bytes);
         if let Some(durable_ms) = durable_ms {
             self.record_latencies(durable_ms, &batch.timestamps_ms);
         }
@@ -98,9 +116,12 @@ impl IngestStats {
 
     /// Records event→durable latencies: `durable_ms` minus each event's timestamp.
     pub fn record_latencies(&self, durable_ms: i64, timestamps_ms: &[i64]) {
+        let seconds = &crate::metrics::global().event_to_durable;
         let mut histogram = self.latency_ms.lock().expect("not poisoned");
         for ts in timestamps_ms {
-            let _ = histogram.record(u64::try_from(durable_ms - ts).unwrap_or(0).max(1));
+            let ms = u64::try_from(durable_ms - ts).unwrap_or(0).max(1);
+            let _ = histogram.record(ms);
+            seconds.observe(ms as f64 / 1e3);
         }
     }
 

@@ -186,6 +186,7 @@ impl Dispatcher {
                     claimed
                 }
                 Err(error) => {
+                    crate::metrics::global().retries.with_label_values(&["job_claim"]).inc();
                     tracing::warn!(%error, queue = %self.queue, "claim failed; retrying");
                     self.pause(backoff.next_delay()).await;
                     continue;
@@ -201,7 +202,7 @@ impl Dispatcher {
     }
 
     async fn claim(&self, limit: i64) -> Result<Vec<ClaimedJob>, StoreError> {
-        let client = self.pool.get().await?;
+        let client = crate::db::get(&self.pool).await?;
         jobs::claim(&client, &self.queue, limit, &self.worker_id).await
     }
 
@@ -220,31 +221,42 @@ impl Dispatcher {
             let handler = self.registry.get(&job.kind).cloned();
             let pool = self.pool.clone();
             let outcomes = self.outcomes.clone();
-            tokio::spawn(async move {
-                let result = match handler {
-                    None => Err(format!("no handler for kind {:?}", job.kind)),
-                    Some(handler) => {
-                        let timeout = handler.timeout();
-                        let job = job.clone();
-                        // A task of its own, so a panic is caught and recorded as a failure.
-                        // The timeout runs inside it: a panic hook printing a backtrace must
-                        // not turn the panic into a timeout.
-                        let run = tokio::spawn(async move {
-                            tokio::time::timeout(timeout, handler.run(&job, &pool)).await
-                        });
-                        match run.await {
-                            Ok(Ok(result)) => result,
-                            Ok(Err(_)) => Err(format!("handler timed out after {timeout:?}")),
-                            Err(join) if join.is_panic() => {
-                                Err(format!("handler panicked: {}", panic_message(join)))
+            let span =
+                tracing::info_span!("job", id = job.id, kind = %job.kind, attempt = job.attempt);
+            let started = std::time::Instant::now();
+            tokio::spawn(tracing::Instrument::instrument(
+                async move {
+                    let result = match handler {
+                        None => Err(format!("no handler for kind {:?}", job.kind)),
+                        Some(handler) => {
+                            let timeout = handler.timeout();
+                            let job = job.clone();
+                            // A task of its own, so a panic is caught and recorded as a failure.
+                            // The timeout runs inside it: a panic hook printing a backtrace must
+                            // not turn the panic into a timeout.
+                            let run = tokio::spawn(async move {
+                                tokio::time::timeout(timeout, handler.run(&job, &pool)).await
+                            });
+                            match run.await {
+                                Ok(Ok(result)) => result,
+                                Ok(Err(_)) => Err(format!("handler timed out after {timeout:?}")),
+                                Err(join) if join.is_panic() => {
+                                    Err(format!("handler panicked: {}", panic_message(join)))
+                                }
+                                Err(join) => Err(format!("handler aborted: {join}")),
                             }
-                            Err(join) => Err(format!("handler aborted: {join}")),
                         }
-                    }
-                };
-                let _ = outcomes.send(Outcome { id: job.id, attempt: job.attempt, result });
-                drop(permit);
-            });
+                    };
+                    crate::metrics::global().job_finished(
+                        &job.kind,
+                        result.is_ok(),
+                        started.elapsed(),
+                    );
+                    let _ = outcomes.send(Outcome { id: job.id, attempt: job.attempt, result });
+                    drop(permit);
+                },
+                span,
+            ));
         }
         if !unstarted.is_empty() {
             if let Ok(client) = self.pool.get().await {
@@ -315,6 +327,7 @@ async fn complete_batches(
             match result {
                 Ok(()) => break,
                 Err(error) => {
+                    crate::metrics::global().retries.with_label_values(&["job_outcome"]).inc();
                     tracing::warn!(%error, outcomes = batch.len(), "writing job outcomes failed; retrying");
                     tokio::time::sleep(backoff.next_delay()).await;
                 }

@@ -7,9 +7,11 @@ use std::collections::HashMap;
 use deadpool_postgres::{Client, GenericClient};
 
 use super::StoreError;
+use crate::db::slow::timed;
 use crate::jobs::{
     retry_delay, ClaimedJob, Failure, JobGraph, NewJob, OnParentFailure, Parent, QueueSettings,
 };
+use crate::metrics::{self, Metrics};
 
 const ENQUEUE: &str = include_str!("../../sql/jobs/enqueue.sql");
 const PARENTS: &str = include_str!("../../sql/jobs/parents.sql");
@@ -32,6 +34,21 @@ const VACUUM: &str = include_str!("../../sql/jobs/vacuum.sql");
 const COUNT_STATE: &str = include_str!("../../sql/jobs/count_state.sql");
 const STATE_OF: &str = include_str!("../../sql/jobs/state_of.sql");
 const TRUNCATE_HISTORY: &str = include_str!("../../sql/jobs/truncate_history.sql");
+const DEPTH: &str = include_str!("../../sql/jobs/depth.sql");
+const OLDEST_AVAILABLE: &str = include_str!("../../sql/jobs/oldest_available.sql");
+
+/// Live jobs of a queue in one state at one effective priority.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Depth {
+    /// Queue.
+    pub queue: String,
+    /// State.
+    pub state: String,
+    /// Effective priority.
+    pub priority: i16,
+    /// Jobs.
+    pub jobs: i64,
+}
 
 /// What a completion did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -78,13 +95,18 @@ pub async fn enqueue<C: GenericClient>(
         }
     }
     let mut keyless = keyless.into_iter();
-    Ok(jobs
+    let ids: Vec<Option<i64>> = jobs
         .iter()
         .map(|job| match &job.unique_key {
             Some(key) => by_key.remove(key),
             None => keyless.next(),
         })
-        .collect())
+        .collect();
+    // Counted when the statement succeeds; a caller's transaction that then rolls back (a
+    // failed flush, retried) counts its jobs again on the retry.
+    let enqueued = jobs.iter().zip(&ids).filter(|(_, id)| id.is_some());
+    Metrics::count_kinds(&metrics::global().jobs_enqueued, enqueued.map(|(j, _)| j.kind.as_str()));
+    Ok(ids)
 }
 
 /// Enqueues a graph in one transaction: jobs with a pending parent start `pending`; returns
@@ -154,6 +176,10 @@ pub async fn enqueue_graph(
         tx.execute(&statement, &[&parents, &children, &policies]).await?;
     }
     tx.commit().await?;
+    Metrics::count_kinds(
+        &metrics::global().jobs_enqueued,
+        graph.jobs.iter().map(|j| j.kind.as_str()),
+    );
     Ok(ids)
 }
 
@@ -175,8 +201,9 @@ async fn insert<C: GenericClient>(
     let aging = settings.aging_interval.as_secs_f64();
     let quantum = settings.fair_quantum.as_secs_f64();
     let statement = client.prepare_cached(ENQUEUE).await?;
-    let rows = client
-        .query(
+    let rows = timed(
+        "jobs.enqueue",
+        client.query(
             &statement,
             &[
                 &kinds,
@@ -191,8 +218,9 @@ async fn insert<C: GenericClient>(
                 &aging,
                 &quantum,
             ],
-        )
-        .await?;
+        ),
+    )
+    .await?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
@@ -204,7 +232,11 @@ pub async fn claim<C: GenericClient>(
     worker_id: &str,
 ) -> Result<Vec<ClaimedJob>, StoreError> {
     let statement = client.prepare_cached(CLAIM).await?;
-    let rows = client.query(&statement, &[&queue, &limit, &worker_id]).await?;
+    let started = std::time::Instant::now();
+    let rows = timed("jobs.claim", client.query(&statement, &[&queue, &limit, &worker_id])).await?;
+    let metrics = metrics::global();
+    metrics.job_claim_duration.observe(started.elapsed().as_secs_f64());
+    Metrics::count_kinds(&metrics.jobs_claimed, rows.iter().map(|r| r.get::<_, &str>(1)));
     Ok(rows
         .iter()
         .map(|r| ClaimedJob {
@@ -231,7 +263,8 @@ pub async fn complete(
     let attempts: Vec<i32> = done.iter().map(|d| d.1).collect();
     let tx = client.transaction().await?;
     let statement = tx.prepare_cached(COMPLETE).await?;
-    let completed: Vec<i64> = tx.query_one(&statement, &[&ids, &attempts]).await?.get(0);
+    let completed: Vec<i64> =
+        timed("jobs.complete", tx.query_one(&statement, &[&ids, &attempts])).await?.get(0);
     let released = release(&tx, settings, &completed, false).await?;
     tx.commit().await?;
     Ok(Completed { completed, released })
@@ -254,7 +287,8 @@ pub async fn fail(
         .collect();
     let tx = client.transaction().await?;
     let statement = tx.prepare_cached(FAIL).await?;
-    let row = tx.query_one(&statement, &[&ids, &attempts, &errors, &retry_at]).await?;
+    let row = timed("jobs.fail", tx.query_one(&statement, &[&ids, &attempts, &errors, &retry_at]))
+        .await?;
     let mut outcome =
         Failed { failed: row.get::<_, i64>(1) as u64, dead: row.get(0), ..Failed::default() };
     if !outcome.dead.is_empty() {
@@ -325,6 +359,8 @@ pub async fn rescue<C: GenericClient>(
     limit: i64,
 ) -> Result<Vec<i64>, StoreError> {
     let row = client.query_one(RESCUE, &[&stale_after.as_secs_f64(), &limit]).await?;
+    let kinds: Vec<&str> = row.get(1);
+    Metrics::count_kinds(&metrics::global().jobs_rescued, kinds);
     Ok(row.get(0))
 }
 
@@ -379,4 +415,21 @@ pub async fn truncate_history_only<C: GenericClient>(client: &C) -> Result<(), S
     client.batch_execute(TRUNCATE_HISTORY).await?;
     client.batch_execute(VACUUM).await?;
     Ok(())
+}
+
+/// Live jobs by queue, state and effective priority (for the metrics; not for the claim path).
+pub async fn depth<C: GenericClient>(client: &C) -> Result<Vec<Depth>, StoreError> {
+    let rows = timed("jobs.depth", client.query(DEPTH, &[])).await?;
+    Ok(rows
+        .iter()
+        .map(|r| Depth { queue: r.get(0), state: r.get(1), priority: r.get(2), jobs: r.get(3) })
+        .collect())
+}
+
+/// Per queue, seconds since the run_at of its oldest available job.
+pub async fn oldest_available<C: GenericClient>(
+    client: &C,
+) -> Result<Vec<(String, f64)>, StoreError> {
+    let rows = timed("jobs.oldest_available", client.query(OLDEST_AVAILABLE, &[])).await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }

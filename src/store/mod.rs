@@ -6,6 +6,7 @@ pub mod baseline;
 mod binary_copy;
 pub mod dead_letters;
 mod error;
+pub mod health;
 pub mod jobs;
 pub mod migrate;
 pub mod offsets;

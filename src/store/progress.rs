@@ -20,6 +20,7 @@ use super::jobs;
 use super::offsets::{self, OffsetMove};
 use super::StoreError;
 use crate::catalog::{Catalog, GoalRef};
+use crate::db::slow::timed;
 use crate::jobs::{NewJob, QueueSettings};
 use crate::update::{Change, ProgressUpdate};
 
@@ -180,11 +181,14 @@ impl ProgressStore {
             finish(tx, commit).await?;
             return Ok(outcome);
         }
-        let copy = tx.prepare_cached(COPY_STAGE).await?;
-        let sink = tx.copy_in(&copy).await?;
-        futures::pin_mut!(sink);
-        sink.send(payload).await?;
-        sink.finish().await?;
+        timed("progress.copy", async {
+            let copy = tx.prepare_cached(COPY_STAGE).await?;
+            let sink = tx.copy_in(&copy).await?;
+            futures::pin_mut!(sink);
+            sink.send(payload).await?;
+            sink.finish().await
+        })
+        .await?;
 
         // Everything else is sent at once and runs in this order; the client waits once. The
         // offset fence comes first, so its row locks order flushes of the same partitions. Every
@@ -201,14 +205,19 @@ impl ProgressStore {
         // Wait for every reply, then take the first error in statement order: once one statement
         // fails, the ones after it fail with "transaction aborted", which must not hide the
         // cause (a retryable error would otherwise look like a data error).
-        let (settings, fence, dead_letters, inserted_before, merged, row) = futures::join!(
-            tx.batch_execute(PLAN_SETTINGS),
-            offsets::store(&tx, batch.group_id, batch.offsets),
-            dead_letters::insert(&tx, batch.dead_letters),
-            tx.query_one(&inserted_so_far, &[]),
-            tx.execute(&merge, &now),
-            tx.query_one(&result, &now),
-        );
+        // Timed as one: the fence, the dead letters and the merge share one round trip.
+        let (settings, fence, dead_letters, inserted_before, merged, row) =
+            timed("progress.merge", async {
+                futures::join!(
+                    tx.batch_execute(PLAN_SETTINGS),
+                    offsets::store(&tx, batch.group_id, batch.offsets),
+                    dead_letters::insert(&tx, batch.dead_letters),
+                    tx.query_one(&inserted_so_far, &[]),
+                    tx.execute(&merge, &now),
+                    tx.query_one(&result, &now),
+                )
+            })
+            .await;
         settings?;
         fence?;
         let dead_letters = dead_letters?;
@@ -244,7 +253,7 @@ impl ProgressStore {
                 claimed: count(row.get("claimed")),
             };
         }
-        finish(tx, commit).await?;
+        timed("progress.commit", finish(tx, commit)).await?;
         Ok(outcome)
     }
 

@@ -4,9 +4,11 @@
 //! - [`rescuer`]: jobs of workers that stopped heartbeating go back to the queue.
 //! - [`scheduler`]: due scheduled and retryable jobs become available.
 //! - [`cleaner`]: finished jobs and old history are pruned in bounded batches.
+//! - [`sampler`]: queue depth and oldest available job for the metrics (read-only).
 
 pub mod cleaner;
 pub mod rescuer;
+pub mod sampler;
 pub mod scheduler;
 
 use std::future::Future;

@@ -1,0 +1,2 @@
+-- Readiness probe: the database answers a query on this connection.
+SELECT 1

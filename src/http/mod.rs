@@ -1,0 +1,101 @@
+//! The operations endpoints over HTTP (axum): `GET /metrics` (Prometheus text), `GET /healthz`
+//! (the process is alive) and `GET /readyz` (it can do its work: see [`health`]).
+//!
+//! [`router`] builds these routes; the composition root merges other routers into it (the REST
+//! API) and hands the result to [`Server::start`], so one listener serves everything. The
+//! server is started first and stopped last, so probes and scrapes see the whole shutdown.
+
+pub mod health;
+mod ops;
+mod scrape;
+
+pub use ops::Ops;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::routing::get;
+use axum::Router;
+use deadpool_postgres::Pool;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::ingest::stats::IngestStats;
+
+/// Where the endpoints listen unless told otherwise (Prometheus's range for exporters;
+/// loopback only, so nothing is exposed by default).
+pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:9464";
+
+/// Options of the HTTP endpoints.
+#[derive(Debug, Clone, clap::Args)]
+pub struct HttpArgs {
+    /// Address of /metrics, /healthz and /readyz (and the REST API). 0.0.0.0:9464 to expose it.
+    #[arg(long, env = "GOALSTREAM_HTTP_ADDR", default_value = DEFAULT_HTTP_ADDR)]
+    pub http_addr: SocketAddr,
+}
+
+/// What the endpoints read.
+#[derive(Clone)]
+pub struct OpsState {
+    /// A small pool of its own for the readiness probe, so a busy main pool cannot make the
+    /// probe wait (and a dead database still fails it).
+    pub probe_pool: Pool,
+    /// The main pool, whose size and use `/metrics` reports.
+    pub pool: Option<Pool>,
+    /// The ingest pipeline's counters, when this process consumes: `/readyz` then also
+    /// requires assigned partitions.
+    pub ingest: Option<Arc<IngestStats>>,
+}
+
+/// The operations routes.
+pub fn router(state: OpsState) -> Router {
+    Router::new()
+        .route("/metrics", get(scrape::metrics))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .with_state(state)
+}
+
+/// Binds `addr`, with an error that names the setting.
+pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr).await.map_err(|error| {
+        anyhow::anyhow!("cannot listen on {addr} (--http-addr / GOALSTREAM_HTTP_ADDR): {error}")
+    })
+}
+
+/// A running HTTP server.
+pub struct Server {
+    addr: SocketAddr,
+    stop: CancellationToken,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    /// Serves `app` on `listener` until [`Server::stop`].
+    pub fn start(listener: TcpListener, app: Router) -> std::io::Result<Server> {
+        let addr = listener.local_addr()?;
+        let stop = CancellationToken::new();
+        let shutdown = stop.clone().cancelled_owned();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+        });
+        tracing::info!(%addr, "serving /metrics, /healthz, /readyz");
+        Ok(Server { addr, stop, task })
+    }
+
+    /// The address it listens on (the real port when bound to port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting, lets requests in flight finish, returns when the server is done.
+    pub async fn stop(self) {
+        self.stop.cancel();
+        match self.task.await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::warn!(%error, "the HTTP server ended with an error"),
+            Err(error) => tracing::warn!(%error, "the HTTP server task failed"),
+        }
+    }
+}

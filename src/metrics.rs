@@ -1,0 +1,499 @@
+//! Every Prometheus metric of the process, defined here and nowhere else: one [`Metrics`]
+//! struct holding the families, registered on one [`Registry`], served by `GET /metrics`
+//! ([`crate::http`]). Components record through the typed fields of [`global()`].
+//!
+//! Why one process-wide instance: the consumer thread, the flush workers, the job workers and
+//! the store layer all record, and threading a handle through each would touch every
+//! constructor for no gain; the families are still defined, named and documented in this one
+//! file (`docs/OPERATIONS.md` lists them; a test checks the list against [`Metrics::names`]).
+//!
+//! Naming: `goalstream_…_total` counters, `_seconds` and `_bytes` units, fixed label sets.
+//! Label values known in advance are initialised to 0, so a family is visible before its first
+//! event (alerts on `rate()` need the series to exist).
+
+use std::sync::OnceLock;
+
+use prometheus::{
+    Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry,
+};
+
+/// Latency buckets for database work and flushes (seconds): 1 ms to 10 s.
+const DB_BUCKETS: &[f64] =
+    &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+/// Event→durable latency buckets (seconds): 10 ms to 5 min (a backlog after an outage).
+const LATENCY_BUCKETS: &[f64] =
+    &[0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0];
+/// Flush batch sizes (distinct keys): the default flush is 10,000 keys.
+const BATCH_BUCKETS: &[f64] =
+    &[1.0, 10.0, 100.0, 500.0, 1_000.0, 2_500.0, 5_000.0, 10_000.0, 25_000.0, 50_000.0];
+/// Job execution buckets (seconds): 1 ms to 5 min.
+const JOB_BUCKETS: &[f64] =
+    &[0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0];
+
+/// Flush outcomes (label `outcome` of `goalstream_flushes_total`).
+pub const FLUSH_OUTCOMES: &[&str] = &["committed", "failed", "fenced", "abandoned"];
+/// Why a staged row was left alone (label `reason` of `goalstream_rows_skipped_total`).
+pub const SKIP_REASONS: &[&str] = &["unassigned", "inactive", "claimed"];
+/// Rebalance callbacks (label `kind` of `goalstream_rebalances_total`).
+pub const REBALANCE_KINDS: &[&str] = &["assign", "revoke", "error"];
+/// Operations that retry (label `operation` of `goalstream_retries_total`).
+pub const RETRY_OPERATIONS: &[&str] = &["flush", "job_claim", "job_outcome", "stored_offsets"];
+/// Job kinds known to the binary, initialised to 0 in the job families.
+pub const KNOWN_JOB_KINDS: &[&str] = &[crate::store::progress::GOAL_COMPLETED];
+
+/// Every metric family of the process.
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    names: Vec<String>,
+
+    // Ingest: the consumer thread.
+    /// Messages polled from Kafka, by topic.
+    pub events_consumed: IntCounterVec,
+    /// Messages that decoded into an event some goal reads, by topic.
+    pub events_decoded: IntCounterVec,
+    /// Malformed messages sent to dead letters, by topic.
+    pub events_dead_lettered: IntCounterVec,
+    /// Valid events whose stat no goal reads, by topic.
+    pub events_unmatched: IntCounterVec,
+    /// Records dropped as already applied (duplicate delivery, stale after a re-seek).
+    pub records_duplicate: IntCounter,
+    /// Consumer lag per partition (messages), from librdkafka statistics.
+    pub consumer_lag: IntGaugeVec,
+    /// Event-time age of the newest message read per partition (seconds, when it was read).
+    pub seconds_behind: IntGaugeVec,
+    /// Partitions assigned to this instance.
+    pub partitions_assigned: IntGauge,
+    /// Partitions paused because the flush workers are behind.
+    pub partitions_paused: IntGauge,
+    /// Rebalance callbacks, by kind.
+    pub rebalances: IntCounterVec,
+
+    // Ingest: the flush workers.
+    /// Distinct keys buffered, per flush worker.
+    pub buffer_keys: IntGaugeVec,
+    /// Payload bytes buffered, per flush worker.
+    pub buffer_bytes: IntGaugeVec,
+    /// Age of the oldest buffered record (seconds), per flush worker.
+    pub buffer_age: prometheus::GaugeVec,
+    /// Flush attempts by outcome.
+    pub flushes: IntCounterVec,
+    /// Duration of committed flushes (seconds, first attempt to commit).
+    pub flush_duration: Histogram,
+    /// Distinct keys per committed flush.
+    pub flush_batch_rows: Histogram,
+    /// Rows inserted into user_goal_progress.
+    pub rows_inserted: IntCounter,
+    /// Rows updated.
+    pub rows_updated: IntCounter,
+    /// Staged rows left alone, by reason.
+    pub rows_skipped: IntCounterVec,
+    /// Updates the merge refused, set aside as dead letters.
+    pub rows_poison: IntCounter,
+    /// Goals that became completed.
+    pub goals_completed: IntCounter,
+    /// Bytes of binary COPY payload sent.
+    pub copy_bytes: IntCounter,
+    /// Event timestamp → flush commit (seconds), per record.
+    pub event_to_durable: Histogram,
+
+    // Database.
+    /// Connections the pool holds.
+    pub db_pool_size: IntGauge,
+    /// Connections lent out.
+    pub db_pool_in_use: IntGauge,
+    /// Callers waiting for a connection.
+    pub db_pool_waiting: IntGauge,
+    /// Time to get a connection from the pool (seconds).
+    pub db_pool_wait: Histogram,
+    /// Duration of named statements on the hot paths (seconds).
+    pub db_statement_duration: HistogramVec,
+    /// Statements over the slow thresholds, by statement and level (debug, warn, error).
+    pub db_slow_statements: IntCounterVec,
+    /// Retried operations, by operation.
+    pub retries: IntCounterVec,
+
+    // Job queue.
+    /// Jobs enqueued (not deduplicated away by a unique key), by kind.
+    pub jobs_enqueued: IntCounterVec,
+    /// Jobs claimed by a worker, by kind.
+    pub jobs_claimed: IntCounterVec,
+    /// Attempts whose handler succeeded, by kind.
+    pub jobs_completed: IntCounterVec,
+    /// Attempts whose handler failed, timed out or panicked, by kind.
+    pub jobs_failed: IntCounterVec,
+    /// Jobs put back by the rescuer, by kind.
+    pub jobs_rescued: IntCounterVec,
+    /// Jobs by queue, state and effective priority (live states; a periodic query).
+    pub jobs_queued: IntGaugeVec,
+    /// Age of the oldest available job per queue (seconds since its run_at; periodic query).
+    pub jobs_oldest_available_age: prometheus::GaugeVec,
+    /// Duration of one claim statement (seconds).
+    pub job_claim_duration: Histogram,
+    /// Handler run time (seconds), by kind.
+    pub job_execution_duration: HistogramVec,
+
+    /// Build information: always 1, labels carry the version.
+    pub build_info: IntGaugeVec,
+}
+
+/// The process-wide metrics (created on first use).
+pub fn global() -> &'static Metrics {
+    static METRICS: OnceLock<Metrics> = OnceLock::new();
+    METRICS.get_or_init(Metrics::new)
+}
+
+impl Metrics {
+    /// Every family, registered on a fresh registry, known label values at 0.
+    pub fn new() -> Metrics {
+        let mut b = Builder { registry: Registry::new(), names: Vec::new() };
+        let metrics = Metrics {
+            events_consumed: b.counter_vec(
+                "goalstream_events_consumed_total",
+                "Messages polled from Kafka.",
+                &["topic"],
+            ),
+            events_decoded: b.counter_vec(
+                "goalstream_events_decoded_total",
+                "Messages decoded into an event that some goal reads.",
+                &["topic"],
+            ),
+            events_dead_lettered: b.counter_vec(
+                "goalstream_events_dead_lettered_total",
+                "Malformed messages sent to the dead_letters table.",
+                &["topic"],
+            ),
+            events_unmatched: b.counter_vec(
+                "goalstream_events_unmatched_total",
+                "Valid events whose stat_code no goal reads (counted, not dead-lettered).",
+                &["topic"],
+            ),
+            records_duplicate: b.counter(
+                "goalstream_records_duplicate_total",
+                "Records dropped as already applied (redelivery, stale after a re-seek).",
+            ),
+            consumer_lag: b.gauge_vec(
+                "goalstream_consumer_lag_messages",
+                "Messages between the committed offset and the high watermark, per partition \
+                 (librdkafka statistics).",
+                &["topic", "partition"],
+            ),
+            seconds_behind: b.gauge_vec(
+                "goalstream_consumer_seconds_behind",
+                "Event-time age of the newest message read from the partition, when it was read.",
+                &["topic", "partition"],
+            ),
+            partitions_assigned: b
+                .gauge("goalstream_partitions_assigned", "Partitions assigned to this instance."),
+            partitions_paused: b.gauge(
+                "goalstream_partitions_paused",
+                "Partitions paused because the flush workers are behind (backpressure).",
+            ),
+            rebalances: b.counter_vec(
+                "goalstream_rebalances_total",
+                "Rebalance callbacks, by kind (assign, revoke, error).",
+                &["kind"],
+            ),
+            buffer_keys: b.gauge_vec(
+                "goalstream_buffer_keys",
+                "Distinct (user, goal) keys buffered, per flush worker.",
+                &["worker"],
+            ),
+            buffer_bytes: b.gauge_vec(
+                "goalstream_buffer_bytes",
+                "Payload bytes buffered, per flush worker.",
+                &["worker"],
+            ),
+            buffer_age: b.float_gauge_vec(
+                "goalstream_buffer_age_seconds",
+                "Age of the oldest buffered record, per flush worker.",
+                &["worker"],
+            ),
+            flushes: b.counter_vec(
+                "goalstream_flushes_total",
+                "Flush attempts by outcome: committed, failed (retried), fenced (another \
+                 instance moved an offset), abandoned (revoke or shutdown deadline).",
+                &["outcome"],
+            ),
+            flush_duration: b.histogram(
+                "goalstream_flush_duration_seconds",
+                "Committed flushes, first attempt to commit.",
+                DB_BUCKETS,
+            ),
+            flush_batch_rows: b.histogram(
+                "goalstream_flush_batch_rows",
+                "Distinct keys per committed flush.",
+                BATCH_BUCKETS,
+            ),
+            rows_inserted: b.counter(
+                "goalstream_rows_inserted_total",
+                "Rows inserted into user_goal_progress.",
+            ),
+            rows_updated: b
+                .counter("goalstream_rows_updated_total", "Rows of user_goal_progress updated."),
+            rows_skipped: b.counter_vec(
+                "goalstream_rows_skipped_total",
+                "Staged rows the merge left alone, by reason (unassigned, inactive, claimed).",
+                &["reason"],
+            ),
+            rows_poison: b.counter(
+                "goalstream_rows_poison_total",
+                "Updates the merge refused (data error), set aside as dead letters.",
+            ),
+            goals_completed: b
+                .counter("goalstream_goals_completed_total", "Goals that became completed."),
+            copy_bytes: b.counter(
+                "goalstream_copy_bytes_total",
+                "Bytes of binary COPY payload sent to Postgres.",
+            ),
+            event_to_durable: b.histogram(
+                "goalstream_event_to_durable_seconds",
+                "Per record: Kafka message timestamp to the commit of its flush.",
+                LATENCY_BUCKETS,
+            ),
+            db_pool_size: b
+                .gauge("goalstream_db_pool_connections", "Connections the pool holds (open)."),
+            db_pool_in_use: b
+                .gauge("goalstream_db_pool_connections_in_use", "Connections lent out."),
+            db_pool_waiting: b
+                .gauge("goalstream_db_pool_waiting", "Callers waiting for a connection."),
+            db_pool_wait: b.histogram(
+                "goalstream_db_pool_wait_seconds",
+                "Time to get a connection from the pool (flush workers and job claims).",
+                DB_BUCKETS,
+            ),
+            db_statement_duration: b.histogram_vec(
+                "goalstream_db_statement_duration_seconds",
+                "Duration of named statements on the hot paths.",
+                &["statement"],
+                DB_BUCKETS,
+            ),
+            db_slow_statements: b.counter_vec(
+                "goalstream_db_slow_statements_total",
+                "Statements over the slow-statement thresholds, by statement and log level.",
+                &["statement", "level"],
+            ),
+            retries: b.counter_vec(
+                "goalstream_retries_total",
+                "Operations retried after a failure, by operation.",
+                &["operation"],
+            ),
+            jobs_enqueued: b.counter_vec(
+                "goalstream_jobs_enqueued_total",
+                "Jobs enqueued (not deduplicated by a unique key), by kind.",
+                &["kind"],
+            ),
+            jobs_claimed: b.counter_vec(
+                "goalstream_jobs_claimed_total",
+                "Jobs claimed by this instance's workers, by kind.",
+                &["kind"],
+            ),
+            jobs_completed: b.counter_vec(
+                "goalstream_jobs_completed_total",
+                "Attempts whose handler succeeded, by kind.",
+                &["kind"],
+            ),
+            jobs_failed: b.counter_vec(
+                "goalstream_jobs_failed_total",
+                "Attempts whose handler failed, timed out or panicked, by kind.",
+                &["kind"],
+            ),
+            jobs_rescued: b.counter_vec(
+                "goalstream_jobs_rescued_total",
+                "Running jobs of silent workers put back by the rescuer, by kind.",
+                &["kind"],
+            ),
+            jobs_queued: b.gauge_vec(
+                "goalstream_jobs",
+                "Jobs in a live state, by queue, state and effective priority (periodic query).",
+                &["queue", "state", "priority"],
+            ),
+            jobs_oldest_available_age: b.float_gauge_vec(
+                "goalstream_jobs_oldest_available_age_seconds",
+                "Seconds since the run_at of the oldest available job, per queue (periodic query).",
+                &["queue"],
+            ),
+            job_claim_duration: b.histogram(
+                "goalstream_job_claim_duration_seconds",
+                "Duration of one claim statement.",
+                DB_BUCKETS,
+            ),
+            job_execution_duration: b.histogram_vec(
+                "goalstream_job_execution_duration_seconds",
+                "Handler run time, by kind.",
+                &["kind"],
+                JOB_BUCKETS,
+            ),
+            build_info: b.gauge_vec(
+                "goalstream_build_info",
+                "Always 1; the labels say which build runs.",
+                &["version"],
+            ),
+            // Last: every family above is registered by now.
+            registry: b.registry.clone(),
+            names: std::mem::take(&mut b.names),
+        };
+        metrics.initialise();
+        metrics
+    }
+
+    /// The registry every family is registered on.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The name of every family, in definition order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The text exposition of every family (what `GET /metrics` returns).
+    pub fn render(&self) -> String {
+        prometheus::TextEncoder::new()
+            .encode_to_string(&self.registry.gather())
+            .unwrap_or_else(|error| format!("# encoding failed: {error}\n"))
+    }
+
+    /// Records the pool's state (called at scrape).
+    pub fn observe_pool(&self, status: &deadpool_postgres::Status) {
+        self.db_pool_size.set(status.size as i64);
+        self.db_pool_in_use.set(status.size.saturating_sub(status.available) as i64);
+        self.db_pool_waiting.set(status.waiting as i64);
+    }
+
+    /// Records a finished handler run of `kind`.
+    pub fn job_finished(&self, kind: &str, succeeded: bool, took: std::time::Duration) {
+        let counter = if succeeded { &self.jobs_completed } else { &self.jobs_failed };
+        counter.with_label_values(&[kind]).inc();
+        self.job_execution_duration.with_label_values(&[kind]).observe(took.as_secs_f64());
+    }
+
+    /// Counts jobs of each kind in `kinds` on `counter`.
+    pub fn count_kinds<'a>(counter: &IntCounterVec, kinds: impl IntoIterator<Item = &'a str>) {
+        for kind in kinds {
+            counter.with_label_values(&[kind]).inc();
+        }
+    }
+
+    fn initialise(&self) {
+        self.build_info.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
+        for outcome in FLUSH_OUTCOMES {
+            self.flushes.with_label_values(&[outcome]);
+        }
+        for reason in SKIP_REASONS {
+            self.rows_skipped.with_label_values(&[reason]);
+        }
+        for kind in REBALANCE_KINDS {
+            self.rebalances.with_label_values(&[kind]);
+        }
+        for operation in RETRY_OPERATIONS {
+            self.retries.with_label_values(&[operation]);
+        }
+        for kind in KNOWN_JOB_KINDS {
+            for family in [
+                &self.jobs_enqueued,
+                &self.jobs_claimed,
+                &self.jobs_completed,
+                &self.jobs_failed,
+                &self.jobs_rescued,
+            ] {
+                family.with_label_values(&[kind]);
+            }
+            self.job_execution_duration.with_label_values(&[kind]);
+        }
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+/// Creates families and registers them, remembering their names.
+struct Builder {
+    registry: Registry,
+    names: Vec<String>,
+}
+
+impl Builder {
+    fn register<M: prometheus::core::Collector + Clone + 'static>(
+        &mut self,
+        name: &str,
+        metric: M,
+    ) -> M {
+        self.registry.register(Box::new(metric.clone())).expect("metric names are unique");
+        self.names.push(name.to_string());
+        metric
+    }
+
+    fn counter(&mut self, name: &str, help: &str) -> IntCounter {
+        let metric = IntCounter::new(name, help).expect("valid metric");
+        self.register(name, metric)
+    }
+
+    fn counter_vec(&mut self, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+        let metric = IntCounterVec::new(Opts::new(name, help), labels).expect("valid metric");
+        self.register(name, metric)
+    }
+
+    fn gauge(&mut self, name: &str, help: &str) -> IntGauge {
+        let metric = IntGauge::new(name, help).expect("valid metric");
+        self.register(name, metric)
+    }
+
+    fn gauge_vec(&mut self, name: &str, help: &str, labels: &[&str]) -> IntGaugeVec {
+        let metric = IntGaugeVec::new(Opts::new(name, help), labels).expect("valid metric");
+        self.register(name, metric)
+    }
+
+    fn float_gauge_vec(&mut self, name: &str, help: &str, labels: &[&str]) -> prometheus::GaugeVec {
+        let metric = prometheus::GaugeVec::new(Opts::new(name, help), labels).expect("valid");
+        self.register(name, metric)
+    }
+
+    fn histogram(&mut self, name: &str, help: &str, buckets: &[f64]) -> Histogram {
+        let opts = HistogramOpts::new(name, help).buckets(buckets.to_vec());
+        let metric = Histogram::with_opts(opts).expect("valid metric");
+        self.register(name, metric)
+    }
+
+    fn histogram_vec(
+        &mut self,
+        name: &str,
+        help: &str,
+        labels: &[&str],
+        buckets: &[f64],
+    ) -> HistogramVec {
+        let opts = HistogramOpts::new(name, help).buckets(buckets.to_vec());
+        let metric = HistogramVec::new(opts, labels).expect("valid metric");
+        self.register(name, metric)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_conventions_and_are_unique() {
+        let metrics = Metrics::new();
+        let mut seen = std::collections::HashSet::new();
+        for name in metrics.names() {
+            assert!(name.starts_with("goalstream_"), "{name}");
+            assert!(seen.insert(name.clone()), "{name} twice");
+        }
+        assert!(metrics.names().len() >= 40, "{}", metrics.names().len());
+    }
+
+    #[test]
+    fn render_shows_initialised_families() {
+        let metrics = Metrics::new();
+        metrics.events_consumed.with_label_values(&["t"]).inc_by(3);
+        let text = metrics.render();
+        assert!(text.contains("goalstream_events_consumed_total{topic=\"t\"} 3"), "{text}");
+        assert!(text.contains("goalstream_flushes_total{outcome=\"fenced\"} 0"), "{text}");
+        assert!(text.contains("goalstream_build_info{version="), "{text}");
+    }
+}
