@@ -39,6 +39,20 @@ pub const SKIP_REASONS: &[&str] = &["unassigned", "inactive", "claimed"];
 pub const REBALANCE_KINDS: &[&str] = &["assign", "revoke", "error"];
 /// Operations that retry (label `operation` of `goalstream_retries_total`).
 pub const RETRY_OPERATIONS: &[&str] = &["flush", "job_claim", "job_outcome", "stored_offsets"];
+/// Statements timed by [`crate::db::slow::timed`] (label `statement`).
+pub const TIMED_STATEMENTS: &[&str] = &[
+    "progress.copy",
+    "progress.merge",
+    "progress.commit",
+    "jobs.enqueue",
+    "jobs.claim",
+    "jobs.complete",
+    "jobs.fail",
+    "jobs.depth",
+    "jobs.oldest_available",
+];
+/// Slow-statement log levels (label `level`).
+pub const SLOW_LEVELS: &[&str] = &["debug", "warn", "error"];
 /// Job kinds known to the binary, initialised to 0 in the job families.
 pub const KNOWN_JOB_KINDS: &[&str] = &[crate::store::progress::GOAL_COMPLETED];
 
@@ -386,6 +400,11 @@ impl Metrics {
         }
         for kind in REBALANCE_KINDS {
             self.rebalances.with_label_values(&[kind]);
+        }
+        for statement in TIMED_STATEMENTS {
+            for level in SLOW_LEVELS {
+                self.db_slow_statements.with_label_values(&[statement, level]);
+            }
         }
         for operation in RETRY_OPERATIONS {
             self.retries.with_label_values(&[operation]);

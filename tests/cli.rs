@@ -64,3 +64,53 @@ fn the_example_catalog_validates_and_bad_values_are_refused() {
     assert_eq!(code, 2, "clap refuses it");
     assert!(text.contains("expected KEY=VALUE"), "{text}");
 }
+
+#[test]
+fn config_print_shows_each_value_with_its_source_and_masks_secrets() {
+    let config = file("print.env", "GOALSTREAM_GROUP=from-file\nGOALSTREAM_BROKERS=file:9092\n");
+    let (code, text) = run(
+        &["--config", &config, "config", "print", "--workers", "2"],
+        &[
+            ("DATABASE_URL", "postgres://app:s3cret@db:5432/g"),
+            ("GOALSTREAM_BROKERS", "env:9092"),
+            ("GOALSTREAM_SLOW_STATEMENT_MS", "20,200,2000"),
+        ],
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(!text.contains("s3cret"), "the password is masked: {text}");
+    for line in [
+        "DATABASE_URL=postgres://app:****@db:5432/g  # environment",
+        "GOALSTREAM_GROUP=from-file  # file",
+        "GOALSTREAM_BROKERS=env:9092  # environment",
+        "GOALSTREAM_WORKERS=2  # flag",
+        "GOALSTREAM_FLUSH_ROWS=10000  # default",
+        "GOALSTREAM_HTTP_ADDR=127.0.0.1:9464  # default",
+        "GOALSTREAM_SLOW_STATEMENT_MS=20,200,2000  # environment",
+        "GOALSTREAM_STATEMENT_TIMEOUT_MS=30000  # default",
+    ] {
+        assert!(text.contains(line), "{line:?} not in\n{text}");
+    }
+}
+
+#[test]
+fn invalid_settings_are_refused_with_a_precise_message() {
+    let cases: [(&[&str], (&str, &str), i32, &str); 5] = [
+        (&["--pool-size", "1"], ("", ""), 1, "--pool-size must be at least 2"),
+        (&[], ("GOALSTREAM_HTTP_ADDR", "nonsense"), 2, "invalid value 'nonsense' for '--http-addr"),
+        (&[], ("GOALSTREAM_SLOW_STATEMENT_MS", "500,100,50"), 2, "thresholds must not decrease"),
+        (
+            &[],
+            ("GOALSTREAM_STATEMENT_TIMEOUT_MS", "soon"),
+            2,
+            "invalid value 'soon' for '--statement-timeout-ms",
+        ),
+        (&["--flush-age-ms", "0"], ("", ""), 1, "--flush-age-ms must be at least 1"),
+    ];
+    for (flags, (name, value), expected, message) in cases {
+        let args: Vec<&str> = ["config", "print"].iter().chain(flags).copied().collect();
+        let env: Vec<(&str, &str)> = if name.is_empty() { vec![] } else { vec![(name, value)] };
+        let (code, text) = run(&args, &env);
+        assert_eq!(code, expected, "{args:?} {env:?}: {text}");
+        assert!(text.contains(message), "{message:?} not in {text}");
+    }
+}

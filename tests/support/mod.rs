@@ -2,6 +2,7 @@
 #![allow(dead_code, missing_docs)]
 
 pub mod fixtures;
+pub mod http;
 pub mod kafka;
 pub mod pg_proxy;
 
