@@ -92,9 +92,12 @@ fn config_print_shows_each_value_with_its_source_and_masks_secrets() {
     }
 }
 
+/// Flags, one environment variable, the exit code and a part of the message.
+type Refusal<'a> = (&'a [&'a str], (&'a str, &'a str), i32, &'a str);
+
 #[test]
 fn invalid_settings_are_refused_with_a_precise_message() {
-    let cases: [(&[&str], (&str, &str), i32, &str); 5] = [
+    let cases: [Refusal; 5] = [
         (&["--pool-size", "1"], ("", ""), 1, "--pool-size must be at least 2"),
         (&[], ("GOALSTREAM_HTTP_ADDR", "nonsense"), 2, "invalid value 'nonsense' for '--http-addr"),
         (&[], ("GOALSTREAM_SLOW_STATEMENT_MS", "500,100,50"), 2, "thresholds must not decrease"),
