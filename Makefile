@@ -1,6 +1,6 @@
 # goalstream developer tasks. `make help` lists them.
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint fmt bench bench-flush migrate kafka-up kafka-down ci
+.PHONY: help demo test lint fmt bench bench-flush migrate kafka-up kafka-down up down ci
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -32,6 +32,12 @@ kafka-up: ## start the local Kafka-protocol test broker (tansu)
 
 kafka-down: ## stop it
 	scripts/kafka-down.sh
+
+up: ## the whole stack in Docker: Postgres, Kafka, goalstream, producer, Prometheus, Grafana
+	docker compose up --build
+
+down: ## stop it
+	docker compose down
 
 ci: ## what CI runs
 	bash .ci/run

@@ -33,11 +33,16 @@
 //!   ([`jobs::worker`]) and its maintenance (rescuer, scheduler, cleaner); a goal completed by
 //!   a flush enqueues a `goal.completed` job in the flush transaction, and
 //!   [`jobs::reward`] grants its reward once. SQL in [`store::jobs`].
-//! - [`db`]: the connection pool; each new connection gets its staging table.
+//! - [`db`]: the connection pool; each new connection gets its staging table and the session
+//!   timeouts; [`db::slow`] times the hot statements and logs the slow ones.
+//! - [`metrics`]: every Prometheus family, on one registry; [`http`]: `/metrics`, `/healthz`,
+//!   `/readyz` on an axum server that the REST API's router joins ([`http::Ops`] starts it
+//!   with the job-queue sampler, [`jobs::maintenance::sampler`]).
 //! - [`commands`]: `demo`, `run`, `produce`, `replay`; [`bench`](mod@bench): `goalstream bench …`;
 //!   [`synthetic`]: telemetry from a catalog.
 //! - [`cli`], [`config`], [`telemetry`], [`retry`], [`app`]: command line, configuration
-//!   file, logging, backoff, the small commands (`migrate`, `catalog`).
+//!   file (and `config print`, [`config::print`]), logging, backoff, the small commands
+//!   (`migrate`, `catalog`).
 //!
 //! ## Invariants
 //!
