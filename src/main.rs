@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
 use goalstream::cli::{BenchCommand, Cli, Command, ConfigCommand};
-use goalstream::{app, bench, commands, config, telemetry};
+use goalstream::{app, bench, commands, config, db, telemetry};
 
 fn main() -> ExitCode {
     // The configuration file sets environment variables, before any thread exists.
@@ -43,9 +43,13 @@ async fn run(cli: Cli, matches: ArgMatches) -> ExitCode {
         Command::Bench(BenchCommand::Flush(args)) => {
             bench::flush::run(&cli.global.database_url, args).await.map(drop)
         }
-        Command::Config(ConfigCommand::Print(args)) => args.check().map(|()| {
-            print!("{}", config::print::render(&Cli::command(), &matches, &["config", "print"]));
-        }),
+        Command::Config(ConfigCommand::Print(args)) => args
+            .check()
+            .and_then(|()| Ok(db::DbConfig::new(&cli.global.database_url, 1).pg_config()?))
+            .map(|_| {
+                let root = Cli::command();
+                print!("{}", config::print::render(&root, &matches, &["config", "print"]));
+            }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

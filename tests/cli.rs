@@ -97,7 +97,8 @@ type Refusal<'a> = (&'a [&'a str], (&'a str, &'a str), i32, &'a str);
 
 #[test]
 fn invalid_settings_are_refused_with_a_precise_message() {
-    let cases: [Refusal; 5] = [
+    let cases: [Refusal; 6] = [
+        (&[], ("DATABASE_URL", "postgres://u:pw@host:notaport/db"), 1, "invalid DATABASE_URL"),
         (&["--pool-size", "1"], ("", ""), 1, "--pool-size must be at least 2"),
         (&[], ("GOALSTREAM_HTTP_ADDR", "nonsense"), 2, "invalid value 'nonsense' for '--http-addr"),
         (&[], ("GOALSTREAM_SLOW_STATEMENT_MS", "500,100,50"), 2, "thresholds must not decrease"),

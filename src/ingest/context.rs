@@ -61,6 +61,9 @@ impl ConsumerContext for IngestContext {
     ) {
         IngestStats::add(&self.stats.rebalances, 1);
         let metrics = crate::metrics::global();
+        // Partitions that moved away must not keep reporting: the series come back with the
+        // next messages read.
+        metrics.seconds_behind.reset();
         let cooperative = matches!(consumer.rebalance_protocol(), RebalanceProtocol::Cooperative);
         let partitions: Vec<Partition> =
             tpl.elements().iter().map(|e| (Arc::<str>::from(e.topic()), e.partition())).collect();

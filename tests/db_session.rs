@@ -1,0 +1,43 @@
+//! Every pooled session gets the configured timeouts: a statement over `statement_timeout` is
+//! cancelled by Postgres (and classified as retryable), and the settings are visible in the
+//! session.
+
+mod support;
+
+use std::time::Duration;
+
+use goalstream::db::{self, DbConfig, SessionSettings};
+use goalstream::store::StoreError;
+
+#[tokio::test]
+async fn sessions_carry_the_configured_timeouts() {
+    let mut config = DbConfig::new(support::database_url(), 1);
+    config.session = SessionSettings {
+        statement_timeout: Some(Duration::from_millis(200)),
+        idle_in_transaction_timeout: Some(Duration::from_secs(7)),
+    };
+    let pool = db::create_pool(&config).await.unwrap();
+    let client = db::get(&pool).await.unwrap();
+    let shown: String = client.query_one("SHOW statement_timeout", &[]).await.unwrap().get(0);
+    assert_eq!(shown, "200ms");
+    let shown: String =
+        client.query_one("SHOW idle_in_transaction_session_timeout", &[]).await.unwrap().get(0);
+    assert_eq!(shown, "7s");
+    let error = StoreError::from(client.query_one("SELECT pg_sleep(2)", &[]).await.unwrap_err());
+    assert_eq!(error.sql_state(), Some(&tokio_postgres::error::SqlState::QUERY_CANCELED));
+    assert!(error.is_retryable(), "a cancelled statement is retried: {error}");
+}
+
+#[tokio::test]
+async fn the_defaults_apply_and_zero_means_no_limit() {
+    let pool = db::create_pool(&DbConfig::new(support::database_url(), 1)).await.unwrap();
+    let client = pool.get().await.unwrap();
+    let shown: String = client.query_one("SHOW statement_timeout", &[]).await.unwrap().get(0);
+    assert_eq!(shown, "30s");
+    let mut config = DbConfig::new(support::database_url(), 1);
+    config.session = SessionSettings { statement_timeout: None, idle_in_transaction_timeout: None };
+    let pool = db::create_pool(&config).await.unwrap();
+    let client = pool.get().await.unwrap();
+    let shown: String = client.query_one("SHOW statement_timeout", &[]).await.unwrap().get(0);
+    assert_eq!(shown, "0", "the server's default");
+}
