@@ -12,7 +12,10 @@ use goalstream::db::{self, DbConfig};
 use goalstream::http::Ops;
 use goalstream::ingest::pipeline::{Pipeline, PipelineConfig};
 use goalstream::ingest::stats::IngestStats;
+use goalstream::jobs::handler::Registry;
 use goalstream::jobs::maintenance::sampler::{self, Sampler};
+use goalstream::jobs::reward::RewardGrantHandler;
+use goalstream::jobs::worker::{WorkerConfig, WorkerPool};
 use goalstream::metrics;
 use goalstream::store::ProgressStore;
 use support::http::{families, get};
@@ -69,6 +72,34 @@ async fn metrics_exposes_every_family_after_a_pipeline_run() {
     // The reward jobs the completed goals enqueued are waiting: sample the queue now.
     let live = Sampler::new(sampler::Config::default(), db.pool.clone()).run_once().await.unwrap();
     assert!(live > 0, "completed goals enqueued reward jobs");
+    let body = get(ops.local_addr(), "/metrics").await.1;
+    assert!(
+        body.contains(&format!(
+            "goalstream_jobs{{priority=\"3\",queue=\"rewards\",state=\"available\"}} {live}"
+        )),
+        "{body}"
+    );
+    // A worker runs them: claimed and completed by kind.
+    let registry = Registry::new().register(RewardGrantHandler);
+    let workers =
+        WorkerPool::start(WorkerConfig::new(vec!["rewards".into()], 4), db.pool.clone(), registry)
+            .await
+            .unwrap();
+    let completed =
+        || metrics::global().jobs_completed.with_label_values(&["goal.completed"]).get();
+    wait_for("reward jobs done", WAIT, || async { completed() == live as u64 }).await;
+    assert!(workers.shutdown(Duration::from_secs(10)).await);
+    assert_eq!(
+        metrics::global().jobs_claimed.with_label_values(&["goal.completed"]).get(),
+        live as u64
+    );
+    assert_eq!(
+        metrics::global()
+            .job_execution_duration
+            .with_label_values(&["goal.completed"])
+            .get_sample_count(),
+        live as u64
+    );
 
     let (status, body) = get(ops.local_addr(), "/metrics").await;
     assert_eq!(status, 200);
