@@ -114,7 +114,9 @@ async fn aging_lifts_a_waiting_low_priority_job_above_newer_urgent_ones() {
 #[tokio::test]
 async fn one_tenants_backlog_does_not_starve_another_tenants_job() {
     let db = TestDb::new(2).await;
-    let settings = QueueSettings::default();
+    // A quantum far above the time between the two enqueues, so that a slow machine does not
+    // let the backlog's first jobs start earlier in virtual time than the small tenant's.
+    let settings = QueueSettings { fair_quantum: Duration::from_millis(100), ..Default::default() };
     let client = db.pool.get().await.unwrap();
     let backlog: Vec<NewJob> = (0..2000).map(|_| job("bulk").for_tenant("big")).collect();
     jobs::enqueue(&client, &settings, &backlog).await.unwrap();
@@ -258,4 +260,24 @@ async fn graphs_with_cycles_or_unknown_parents_are_refused() {
     assert!(error.to_string().contains("unknown parent: job 987654"), "{error}");
     let count: i64 = client.query_one("SELECT count(*) FROM jobs", &[]).await.unwrap().get(0);
     assert_eq!(count, 0, "nothing enqueued");
+}
+
+#[tokio::test]
+async fn a_returned_job_keeps_its_attempt_and_a_stale_return_changes_nothing() {
+    let db = TestDb::new(2).await;
+    let client = db.pool.get().await.unwrap();
+    let settings = QueueSettings::default();
+    let id = jobs::enqueue(&client, &settings, &[NewJob::new("k", json!({})).attempts(1)])
+        .await
+        .unwrap()[0]
+        .unwrap();
+    let claimed = jobs::claim(&client, "default", 10, "w1").await.unwrap();
+    assert_eq!((claimed[0].id, claimed[0].attempt), (id, 1));
+    assert_eq!(jobs::unclaim(&client, &[(id, 0)]).await.unwrap(), 0, "wrong attempt: ignored");
+    assert_eq!(jobs::unclaim(&client, &[(id, 1)]).await.unwrap(), 1);
+    assert_eq!(jobs::state_of(&client, id).await.unwrap().as_deref(), Some("available"));
+    let again = jobs::claim(&client, "default", 10, "w2").await.unwrap();
+    assert_eq!(again[0].attempt, 1, "the returned attempt was not spent (max_attempts is 1)");
+    assert_eq!(jobs::unclaim(&client, &[(id, 1)]).await.unwrap(), 1);
+    assert_eq!(jobs::unclaim(&client, &[(id, 1)]).await.unwrap(), 0, "already returned");
 }

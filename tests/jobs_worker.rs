@@ -13,6 +13,7 @@ use goalstream::jobs::{ClaimedJob, JobGraph, NewJob, Parent, QueueSettings};
 use goalstream::store::jobs;
 use serde_json::json;
 use support::kafka::wait_for;
+use support::pg_proxy::PgProxy;
 use support::TestDb;
 
 /// Records the `name` argument of every job it runs; panics or sleeps on request.
@@ -233,4 +234,54 @@ async fn completed_goals_are_granted_their_reward_once() {
     let claimed = jobs::claim(&client, "rewards", 1, "w").await.unwrap().remove(0);
     RewardGrantHandler.run(&claimed, &db.pool).await.unwrap();
     assert_eq!(count(&db.pool, "SELECT count(*) FROM reward_grants").await, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listening_worker_is_woken_by_notifications_and_catches_up_after_reconnecting() {
+    let db = TestDb::new(6).await;
+    let direct = db.config.pg_config().unwrap();
+    let upstream = match direct.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(host)) => {
+            format!("{host}:{}", direct.get_ports().first().copied().unwrap_or(5432))
+        }
+        _ => "127.0.0.1:5432".to_string(),
+    };
+    let proxy = PgProxy::start(&upstream).await.unwrap();
+    let mut listen = tokio_postgres::Config::new();
+    listen
+        .host("127.0.0.1")
+        .port(proxy.port())
+        .user(direct.get_user().unwrap_or("postgres"))
+        .dbname(direct.get_dbname().unwrap_or("postgres"));
+    // Polling so slow that only a notification (or the reconnection's wake-up) explains a
+    // pickup within the test's waits.
+    let mut config = fast(&["default"]).listening(listen);
+    config.poll_interval = Duration::from_secs(120);
+    let recorder = Recorder::default();
+    let workers = WorkerPool::start(config, db.pool.clone(), Registry::new().register(recorder))
+        .await
+        .unwrap();
+    let completed = "SELECT count(*) FROM jobs WHERE state = 'completed'";
+    let client = db.pool.get().await.unwrap();
+    let settings = QueueSettings::default();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    jobs::enqueue(&client, &settings, &[named("woken")]).await.unwrap();
+    wait_for("a notified pickup", Duration::from_secs(3), || async {
+        count(&db.pool, completed).await == 1
+    })
+    .await;
+
+    // The listening connection drops; a job enqueued meanwhile notifies nobody, and is picked
+    // up when the listener reconnects and wakes its dispatchers.
+    proxy.cut();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    jobs::enqueue(&client, &settings, &[named("while-away")]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(count(&db.pool, completed).await, 1, "nothing wakes the dispatcher yet");
+    proxy.restore();
+    wait_for("a pickup after reconnecting", Duration::from_secs(10), || async {
+        count(&db.pool, completed).await == 2
+    })
+    .await;
+    assert!(workers.shutdown(Duration::from_secs(5)).await);
 }

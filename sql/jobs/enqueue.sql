@@ -1,5 +1,7 @@
 -- Enqueues jobs in input order; returns (id, unique_key) of each job created (a job whose
 -- unique key names a live job is not created). Fair start times come from job_tenants.
+-- Listening dispatchers of the queues that got available jobs are woken (NOTIFY, delivered at
+-- commit).
 --   $1 kinds; $2 queues; $3 tenants; $4 priorities; $5 args; $6 max attempts;
 --   $7 run_at (NULL: now); $8 unique keys; $9 pending parent counts;
 --   $10 aging interval (s); $11 fairness quantum (s).
@@ -19,7 +21,7 @@ WITH input AS (
     ON CONFLICT (queue, tenant) DO UPDATE
     SET virtual_clock = greatest(t.virtual_clock, now()) + (excluded.virtual_clock - now())
     RETURNING queue, tenant, virtual_clock
-)
+), created AS (
 INSERT INTO jobs AS j (kind, queue, tenant, priority, effective_priority, sort_key, args, state,
                        max_attempts, run_at, pending_parents, unique_key)
 SELECT i.kind, i.queue, i.tenant, i.priority, i.priority,
@@ -35,4 +37,8 @@ ORDER BY i.n
 ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL
     AND state IN ('pending', 'scheduled', 'available', 'running', 'retryable')
 DO NOTHING
-RETURNING j.id, j.unique_key
+RETURNING j.id, j.unique_key, j.queue, j.state
+)
+SELECT id, unique_key FROM created
+WHERE (SELECT count(pg_notify('goalstream_jobs', queue))
+       FROM (SELECT DISTINCT queue FROM created WHERE state = 'available') q) >= 0

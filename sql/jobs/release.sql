@@ -4,13 +4,14 @@
 -- it sees edges added by enqueues that were waiting for those parents' row locks.
 --   $1 parent ids; $2 aging interval (s); $3 true: only edges whose policy is to run the child
 --   when the parent failed.
+-- Listening dispatchers of the queues that got available children are woken.
 WITH released AS (
     SELECT e.child_id, count(*)::int AS n, min(p.effective_priority) AS best
     FROM job_dependencies e
     JOIN jobs p ON p.id = e.parent_id
     WHERE e.parent_id = ANY($1::int8[]) AND (NOT $3 OR e.on_parent_failure = 'run')
     GROUP BY e.child_id
-)
+), updated AS (
 UPDATE jobs c
 SET pending_parents = c.pending_parents - r.n,
     effective_priority = least(c.effective_priority, r.best),
@@ -20,4 +21,8 @@ SET pending_parents = c.pending_parents - r.n,
                     ELSE c.sort_key END
 FROM released r
 WHERE c.id = r.child_id AND c.state = 'pending'
-RETURNING c.id, c.state
+RETURNING c.id, c.state, c.queue
+)
+SELECT id, state FROM updated
+WHERE (SELECT count(pg_notify('goalstream_jobs', queue))
+       FROM (SELECT DISTINCT queue FROM updated WHERE state = 'available') q) >= 0

@@ -21,7 +21,12 @@ use crate::ingest::consumer::{ConsumerConfig, GroupProtocol, DEFAULT_TOPIC};
 use crate::ingest::event::DEFAULT_MAX_PAYLOAD_BYTES;
 use crate::ingest::pipeline::{Pipeline, PipelineConfig};
 use crate::ingest::stats::IngestStats;
-use crate::store::{admin, migrate, progress_query, ProgressStore};
+use crate::jobs::service::{
+    builtin_handlers, JobService, CONNECTIONS, DEFAULT_CONCURRENCY, DEFAULT_QUEUES,
+};
+use crate::jobs::worker::WorkerConfig;
+use crate::store::progress::GOAL_COMPLETED;
+use crate::store::{admin, jobs, migrate, progress_query, rewards, ProgressStore};
 use crate::synthetic::Synthetic;
 
 /// Schema the demo writes to, recreated every run.
@@ -51,6 +56,10 @@ pub struct DemoArgs {
     /// Flush workers.
     #[arg(long, default_value_t = 2)]
     pub workers: usize,
+    /// Job handlers running at once (the goal.completed reward grants); 0: no job workers
+    /// (the jobs stay queued).
+    #[arg(long, default_value_t = DEFAULT_CONCURRENCY)]
+    pub job_concurrency: usize,
     /// Serve /metrics, /healthz and /readyz on this address while the demo runs (off by
     /// default, so demos and tests never compete for a port), e.g. 127.0.0.1:9464.
     #[arg(long)]
@@ -70,6 +79,19 @@ pub async fn run(database_url: &str, catalog_path: &Path, args: &DemoArgs) -> an
     admin::recreate_schema(&admin_pool.get().await?, SCHEMA).await?;
     let pool = db::create_pool(&config.clone().with_search_path(SCHEMA)).await?;
     migrate::migrate(&mut pool.get().await?).await?;
+    let job_config = DbConfig::new(database_url, CONNECTIONS + 2).with_search_path(SCHEMA);
+    let job_service = match args.job_concurrency {
+        0 => None,
+        concurrency => {
+            let worker = WorkerConfig::new(
+                DEFAULT_QUEUES.split(',').map(String::from).collect(),
+                concurrency,
+            )
+            .listening(job_config.pg_config()?);
+            let job_pool = db::create_pool(&job_config).await?;
+            Some(JobService::start(worker, job_pool, builtin_handlers()).await?)
+        }
+    };
 
     let mock = MockCluster::new(1).context("starting the in-process Kafka")?;
     mock.create_topic(DEFAULT_TOPIC, PARTITIONS, 1)?;
@@ -156,7 +178,25 @@ pub async fn run(database_url: &str, catalog_path: &Path, args: &DemoArgs) -> an
     }
 
     let client = pool.get().await?;
+    let rewards = match job_service {
+        Some(service) => {
+            wait_for_reward_jobs(&client).await?;
+            anyhow::ensure!(
+                service.shutdown(Duration::from_secs(10)).await,
+                "job workers did not stop in time"
+            );
+            Some(rewards::count(&client).await?)
+        }
+        None => None,
+    };
     summary(&stats, elapsed, &progress_query::sample(&client, 8).await?);
+    let by_state = jobs::count_kind_by_state(&client, GOAL_COMPLETED).await?;
+    let states: Vec<String> = by_state.iter().map(|(s, n)| format!("{n} {s}")).collect();
+    println!(
+        "jobs:     {GOAL_COMPLETED} enqueued in the flush transactions: {}; reward grants: {}",
+        if states.is_empty() { "none".to_string() } else { states.join(", ") },
+        rewards.map_or("- (no job workers)".to_string(), |n| n.to_string())
+    );
     let stream = stream.expect("produced");
     let (matching, checked) = check_increments(&client, &catalog, &stream).await?;
     println!(
@@ -167,6 +207,27 @@ pub async fn run(database_url: &str, catalog_path: &Path, args: &DemoArgs) -> an
     anyhow::ensure!(clean, "shutdown did not finish its final flush in time");
     anyhow::ensure!(matching == checked, "exactly-once check failed");
     Ok(())
+}
+
+/// Waits until no goal.completed job is waiting or running (bounded by [`MAX_WAIT`]).
+async fn wait_for_reward_jobs(client: &deadpool_postgres::Client) -> anyhow::Result<()> {
+    let started = Instant::now();
+    loop {
+        let by_state = jobs::count_kind_by_state(client, GOAL_COMPLETED).await?;
+        let waiting: i64 = by_state
+            .iter()
+            .filter(|(state, _)| !matches!(state.as_str(), "completed" | "failed" | "cancelled"))
+            .map(|(_, n)| n)
+            .sum();
+        if waiting == 0 {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            started.elapsed() < MAX_WAIT,
+            "{waiting} {GOAL_COMPLETED} jobs still waiting after {MAX_WAIT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Compares every increment goal's progress with the deltas produced for its player and stat.

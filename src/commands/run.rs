@@ -15,6 +15,10 @@ use crate::ingest::consumer::{ConsumerConfig, GroupProtocol, DEFAULT_GROUP, DEFA
 use crate::ingest::event::DEFAULT_MAX_PAYLOAD_BYTES;
 use crate::ingest::pipeline::{Pipeline, PipelineConfig, DEFAULT_ASSIGN_TIMEOUT};
 use crate::ingest::stats::IngestStats;
+use crate::jobs::service::{
+    builtin_handlers, JobService, CONNECTIONS, DEFAULT_CONCURRENCY, DEFAULT_QUEUES,
+};
+use crate::jobs::worker::WorkerConfig;
 use crate::store::{migrate, ProgressStore};
 
 /// How often `run` logs its counters.
@@ -72,6 +76,17 @@ pub struct RunArgs {
     /// Extra librdkafka property, KEY=VALUE (repeatable), e.g. security.protocol=SSL.
     #[arg(long = "kafka-option", value_parser = parse_option)]
     pub kafka_options: Vec<(String, String)>,
+    /// Job handlers running at once in this process (goal.completed reward grants and your own
+    /// kinds); 0 runs no job workers (another process does, or the jobs wait).
+    #[arg(long, env = "GOALSTREAM_JOB_CONCURRENCY", default_value_t = DEFAULT_CONCURRENCY)]
+    pub job_concurrency: usize,
+    /// Job queues this process works on, comma-separated.
+    #[arg(long, env = "GOALSTREAM_JOB_QUEUES", value_delimiter = ',', default_value = DEFAULT_QUEUES)]
+    pub job_queues: Vec<String>,
+    /// Connections of the job side's own pool (kept apart from the flush workers' so that
+    /// handlers never hold up a flush).
+    #[arg(long, env = "GOALSTREAM_JOB_POOL_SIZE", default_value_t = CONNECTIONS + 2)]
+    pub job_pool_size: usize,
     /// Time allowed for the final flush after SIGINT/SIGTERM (s).
     #[arg(long, env = "GOALSTREAM_SHUTDOWN_TIMEOUT_S", default_value_t = 30)]
     pub shutdown_timeout_s: u64,
@@ -161,6 +176,7 @@ pub async fn run(database_url: &str, catalog_path: &Path, args: &RunArgs) -> any
         brokers = %args.brokers, group = %args.group, topics = ?args.topics, workers, pool_size,
         database = %db::describe(&db_config.pg_config()?), "goalstream running"
     );
+    let job_service = start_jobs(&db_config, args).await?;
     let stats = Arc::new(IngestStats::default());
     // The REST API's router merges here (in place of the empty one).
     let ops =
@@ -189,6 +205,11 @@ pub async fn run(database_url: &str, catalog_path: &Path, args: &RunArgs) -> any
         }
     };
     log_counters(&stats, started.elapsed());
+    if let Some(service) = job_service {
+        if !service.shutdown(deadline).await {
+            tracing::warn!("job handlers still running at the deadline; the rescuer of another instance (or of the next start) will put their jobs back");
+        }
+    }
     ops.stop().await;
     anyhow::ensure!(
         clean,
@@ -196,6 +217,27 @@ pub async fn run(database_url: &str, catalog_path: &Path, args: &RunArgs) -> any
     );
     tracing::info!("stopped cleanly");
     Ok(())
+}
+
+/// Starts the job workers and maintenance on a pool of their own, unless disabled.
+async fn start_jobs(db_config: &DbConfig, args: &RunArgs) -> anyhow::Result<Option<JobService>> {
+    if args.job_concurrency == 0 {
+        tracing::info!("job workers disabled (--job-concurrency 0)");
+        return Ok(None);
+    }
+    anyhow::ensure!(
+        !args.job_queues.iter().any(|q| q.trim().is_empty()),
+        "--job-queues has an empty queue name"
+    );
+    anyhow::ensure!(args.job_pool_size >= 2, "--job-pool-size must be at least 2");
+    let mut job_db = db_config.clone();
+    job_db.pool_size = args.job_pool_size;
+    let worker = WorkerConfig::new(args.job_queues.clone(), args.job_concurrency)
+        .listening(job_db.pg_config()?);
+    let service =
+        JobService::start(worker, db::create_pool(&job_db).await?, builtin_handlers()).await?;
+    tracing::info!(worker = service.worker_id(), queues = ?args.job_queues, concurrency = args.job_concurrency, "job workers started");
+    Ok(Some(service))
 }
 
 fn log_counters(stats: &IngestStats, elapsed: Duration) {

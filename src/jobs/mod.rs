@@ -3,8 +3,10 @@
 
 mod graph;
 pub mod handler;
+pub mod listener;
 pub mod maintenance;
 pub mod reward;
+pub mod service;
 pub mod worker;
 
 use std::time::Duration;

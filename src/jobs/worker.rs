@@ -2,6 +2,9 @@
 //! tokio tasks bounded by a semaphore (per-kind timeout, panics recorded as failures), a
 //! completer writes outcomes in batches, a heartbeat keeps the worker's registration alive.
 //!
+//! Idle dispatchers sleep until a notification names their queue (see [`super::listener`]) or
+//! the jittered polling interval passes.
+//!
 //! The worker registers before its first claim, so a job's worker always exists (the seed's
 //! registration race cannot happen). Shutdown stops claiming, lets running handlers finish
 //! within the deadline and writes their outcomes; handlers still running then are left to the
@@ -12,17 +15,20 @@ use std::time::Duration;
 
 use deadpool_postgres::Pool;
 use rand::Rng;
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{mpsc, Notify, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::handler::Registry;
+use super::listener::{Listener, Wakeups};
 use super::{ClaimedJob, Failure, QueueSettings};
 use crate::retry::Backoff;
 use crate::store::{jobs, StoreError};
 
-/// How often an idle dispatcher looks for work (jittered ±50 %).
-pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(100);
+/// How often an idle dispatcher looks for work (jittered ±50 %). Notifications wake it sooner
+/// when the worker listens ([`WorkerConfig::listen`]); polling is the fallback for when the
+/// listening connection is down.
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// How often the worker says it is alive; the rescuer waits 3 × this.
 pub const DEFAULT_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
 /// Outcomes written per completion transaction at most.
@@ -43,6 +49,9 @@ pub struct WorkerConfig {
     pub heartbeat_interval: Duration,
     /// Queue ordering (aging) for released dependents.
     pub settings: QueueSettings,
+    /// Connection settings of the LISTEN connection that wakes idle dispatchers (outside the
+    /// pool); `None`: poll only.
+    pub listen: Option<tokio_postgres::Config>,
 }
 
 impl WorkerConfig {
@@ -55,7 +64,14 @@ impl WorkerConfig {
             poll_interval: DEFAULT_POLL_INTERVAL,
             heartbeat_interval: DEFAULT_HEARTBEAT_INTERVAL,
             settings: QueueSettings::default(),
+            listen: None,
         }
+    }
+
+    /// The same settings, woken by notifications on a connection opened with `config`.
+    pub fn listening(mut self, config: tokio_postgres::Config) -> Self {
+        self.listen = Some(config);
+        self
     }
 }
 
@@ -77,6 +93,7 @@ pub struct WorkerPool {
     dispatchers: Vec<JoinHandle<()>>,
     completer: JoinHandle<()>,
     heartbeat: JoinHandle<()>,
+    listener: Option<JoinHandle<()>>,
 }
 
 impl WorkerPool {
@@ -91,6 +108,9 @@ impl WorkerPool {
         let stop = CancellationToken::new();
         let (outcomes, received) = mpsc::unbounded_channel();
         let registry = Arc::new(registry);
+        let wakeups = Arc::new(Wakeups::new(&config.queues));
+        let listener =
+            config.listen.clone().map(|pg| Listener::new(pg, wakeups.clone()).start(stop.clone()));
         let dispatchers = config
             .queues
             .iter()
@@ -99,6 +119,7 @@ impl WorkerPool {
                     queue: queue.clone(),
                     worker_id: config.id.clone(),
                     poll_interval: config.poll_interval,
+                    wakeup: wakeups.of(queue),
                     pool: pool.clone(),
                     registry: registry.clone(),
                     slots: slots.clone(),
@@ -125,6 +146,7 @@ impl WorkerPool {
             dispatchers,
             completer,
             heartbeat,
+            listener,
         })
     }
 
@@ -147,6 +169,9 @@ impl WorkerPool {
         .await
         .is_ok();
         let _ = self.heartbeat.await;
+        if let Some(listener) = self.listener {
+            let _ = listener.await;
+        }
         if finished {
             if let Ok(client) = self.pool.get().await {
                 let _ = jobs::deregister_worker(&client, &self.id).await;
@@ -160,6 +185,7 @@ struct Dispatcher {
     queue: String,
     worker_id: String,
     poll_interval: Duration,
+    wakeup: Arc<Notify>,
     pool: Pool,
     registry: Arc<Registry>,
     slots: Arc<Semaphore>,
@@ -194,7 +220,10 @@ impl Dispatcher {
             };
             if claimed.is_empty() {
                 let jitter = rand::rng().random_range(0.5..1.5);
-                self.pause(self.poll_interval.mul_f64(jitter)).await;
+                tokio::select! {
+                    _ = self.pause(self.poll_interval.mul_f64(jitter)) => {}
+                    _ = self.wakeup.notified() => {}
+                }
                 continue;
             }
             self.start_all(claimed).await;

@@ -34,6 +34,8 @@ const VACUUM: &str = include_str!("../../sql/jobs/vacuum.sql");
 const COUNT_STATE: &str = include_str!("../../sql/jobs/count_state.sql");
 const STATE_OF: &str = include_str!("../../sql/jobs/state_of.sql");
 const TRUNCATE_HISTORY: &str = include_str!("../../sql/jobs/truncate_history.sql");
+const COUNT_KIND: &str = include_str!("../../sql/jobs/count_kind.sql");
+const LISTEN: &str = include_str!("../../sql/jobs/listen.sql");
 const DEPTH: &str = include_str!("../../sql/jobs/depth.sql");
 const OLDEST_AVAILABLE: &str = include_str!("../../sql/jobs/oldest_available.sql");
 
@@ -364,6 +366,12 @@ pub async fn rescue<C: GenericClient>(
     Ok(row.get(0))
 }
 
+/// Subscribes a dedicated session to job wake-ups (notifications whose payload is a queue).
+pub async fn listen(client: &tokio_postgres::Client) -> Result<(), StoreError> {
+    client.batch_execute(LISTEN).await?;
+    Ok(())
+}
+
 /// Returns claimed jobs whose handler never started, without spending their attempt.
 pub async fn unclaim<C: GenericClient>(client: &C, jobs: &[(i64, i32)]) -> Result<u64, StoreError> {
     let ids: Vec<i64> = jobs.iter().map(|j| j.0).collect();
@@ -401,6 +409,15 @@ pub async fn truncate<C: GenericClient>(client: &C) -> Result<(), StoreError> {
 /// How many jobs are in `state`.
 pub async fn count_in_state<C: GenericClient>(client: &C, state: &str) -> Result<i64, StoreError> {
     Ok(client.query_one(COUNT_STATE, &[&state]).await?.get(0))
+}
+
+/// Jobs of `kind` by state, e.g. `[("completed", 12), ("running", 1)]`.
+pub async fn count_kind_by_state<C: GenericClient>(
+    client: &C,
+    kind: &str,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    let rows = client.query(COUNT_KIND, &[&kind]).await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
 /// A job's state, if it exists.

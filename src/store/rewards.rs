@@ -5,6 +5,7 @@ use deadpool_postgres::GenericClient;
 use super::StoreError;
 
 const GRANT: &str = include_str!("../../sql/rewards/grant.sql");
+const COUNT: &str = include_str!("../../sql/rewards/count.sql");
 
 /// One reward to grant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,4 +44,9 @@ pub async fn grant<C: GenericClient>(client: &C, grant: &Grant<'_>) -> Result<bo
         )
         .await?;
     Ok(inserted == 1)
+}
+
+/// How many rewards have been granted.
+pub async fn count<C: GenericClient>(client: &C) -> Result<i64, StoreError> {
+    Ok(client.query_one(COUNT, &[]).await?.get(0))
 }

@@ -1,0 +1,2 @@
+-- Reward grants recorded.
+SELECT count(*) FROM reward_grants
