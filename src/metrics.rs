@@ -267,14 +267,16 @@ impl Metrics {
                 LATENCY_BUCKETS,
             ),
             db_pool_size: b
-                .gauge("goalstream_db_pool_connections", "Connections the pool holds (open)."),
-            db_pool_in_use: b
-                .gauge("goalstream_db_pool_connections_in_use", "Connections lent out."),
+                .gauge("goalstream_db_pool_connections", "Connections the main pool holds (open)."),
+            db_pool_in_use: b.gauge(
+                "goalstream_db_pool_connections_in_use",
+                "Connections of the main pool lent out.",
+            ),
             db_pool_waiting: b
-                .gauge("goalstream_db_pool_waiting", "Callers waiting for a connection."),
+                .gauge("goalstream_db_pool_waiting", "Callers waiting for a main-pool connection."),
             db_pool_wait: b.histogram(
                 "goalstream_db_pool_wait_seconds",
-                "Time to get a connection from the pool (flush workers and job claims).",
+                "Time to get a connection from a pool (flush workers, job claims).",
                 DB_BUCKETS,
             ),
             db_statement_duration: b.histogram_vec(
