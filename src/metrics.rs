@@ -11,11 +11,13 @@
 //! Label values known in advance are initialised to 0, so a family is visible before its first
 //! event (alerts on `rate()` need the series to exist).
 
+mod builder;
+
 use std::sync::OnceLock;
 
+use builder::Builder;
 use prometheus::{
-    Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
-    Registry,
+    Histogram, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Registry,
 };
 
 /// Latency buckets for database work and flushes (seconds): 1 ms to 10 s.
@@ -429,67 +431,6 @@ impl Metrics {
 impl Default for Metrics {
     fn default() -> Self {
         Metrics::new()
-    }
-}
-
-/// Creates families and registers them, remembering their names.
-struct Builder {
-    registry: Registry,
-    names: Vec<String>,
-}
-
-impl Builder {
-    fn register<M: prometheus::core::Collector + Clone + 'static>(
-        &mut self,
-        name: &str,
-        metric: M,
-    ) -> M {
-        self.registry.register(Box::new(metric.clone())).expect("metric names are unique");
-        self.names.push(name.to_string());
-        metric
-    }
-
-    fn counter(&mut self, name: &str, help: &str) -> IntCounter {
-        let metric = IntCounter::new(name, help).expect("valid metric");
-        self.register(name, metric)
-    }
-
-    fn counter_vec(&mut self, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
-        let metric = IntCounterVec::new(Opts::new(name, help), labels).expect("valid metric");
-        self.register(name, metric)
-    }
-
-    fn gauge(&mut self, name: &str, help: &str) -> IntGauge {
-        let metric = IntGauge::new(name, help).expect("valid metric");
-        self.register(name, metric)
-    }
-
-    fn gauge_vec(&mut self, name: &str, help: &str, labels: &[&str]) -> IntGaugeVec {
-        let metric = IntGaugeVec::new(Opts::new(name, help), labels).expect("valid metric");
-        self.register(name, metric)
-    }
-
-    fn float_gauge_vec(&mut self, name: &str, help: &str, labels: &[&str]) -> prometheus::GaugeVec {
-        let metric = prometheus::GaugeVec::new(Opts::new(name, help), labels).expect("valid");
-        self.register(name, metric)
-    }
-
-    fn histogram(&mut self, name: &str, help: &str, buckets: &[f64]) -> Histogram {
-        let opts = HistogramOpts::new(name, help).buckets(buckets.to_vec());
-        let metric = Histogram::with_opts(opts).expect("valid metric");
-        self.register(name, metric)
-    }
-
-    fn histogram_vec(
-        &mut self,
-        name: &str,
-        help: &str,
-        labels: &[&str],
-        buckets: &[f64],
-    ) -> HistogramVec {
-        let opts = HistogramOpts::new(name, help).buckets(buckets.to_vec());
-        let metric = HistogramVec::new(opts, labels).expect("valid metric");
-        self.register(name, metric)
     }
 }
 
