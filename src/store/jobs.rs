@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use deadpool_postgres::{Client, GenericClient};
+use tokio_postgres::types::ToSql;
 
 use super::StoreError;
 use crate::jobs::{
@@ -33,6 +34,8 @@ const COUNT_STATE: &str = include_str!("../../sql/jobs/count_state.sql");
 const STATE_OF: &str = include_str!("../../sql/jobs/state_of.sql");
 const TRUNCATE_HISTORY: &str = include_str!("../../sql/jobs/truncate_history.sql");
 const COUNT_KIND: &str = include_str!("../../sql/jobs/count_kind.sql");
+const BEGIN: &str = "BEGIN";
+const COMMIT: &str = "COMMIT";
 const LISTEN: &str = include_str!("../../sql/jobs/listen.sql");
 
 /// What a completion did.
@@ -224,6 +227,10 @@ pub async fn claim<C: GenericClient>(
 
 /// Completes `(id, attempt)` pairs in one transaction with their history and the release of
 /// their dependents; a pair whose attempt is no longer current (the job was rescued) is ignored.
+///
+/// One round trip: BEGIN, the completion, the release and COMMIT are sent at once. The release
+/// is a statement of its own, so its snapshot (taken after the completion waited for any
+/// parent row lock) sees edges that a concurrent graph enqueue committed meanwhile.
 pub async fn complete(
     client: &mut Client,
     settings: &QueueSettings,
@@ -231,11 +238,23 @@ pub async fn complete(
 ) -> Result<Completed, StoreError> {
     let ids: Vec<i64> = done.iter().map(|d| d.0).collect();
     let attempts: Vec<i32> = done.iter().map(|d| d.1).collect();
-    let tx = client.transaction().await?;
-    let statement = tx.prepare_cached(COMPLETE).await?;
-    let completed: Vec<i64> = tx.query_one(&statement, &[&ids, &attempts]).await?.get(0);
-    let released = release(&tx, settings, &completed, false).await?;
-    tx.commit().await?;
+    let (complete, release) =
+        futures::try_join!(client.prepare_cached(COMPLETE), client.prepare_cached(RELEASE))?;
+    let aging = settings.aging_interval.as_secs_f64();
+    // If a statement fails, the ones after it fail as "transaction aborted" and COMMIT rolls
+    // back; the first error in statement order is the cause.
+    let complete_params: [&(dyn ToSql + Sync); 2] = [&ids, &attempts];
+    let release_params: [&(dyn ToSql + Sync); 4] = [&ids, &aging, &false, &true];
+    let (begin, completed, released, commit) = futures::join!(
+        client.batch_execute(BEGIN),
+        client.query_one(&complete, &complete_params),
+        client.query(&release, &release_params),
+        client.batch_execute(COMMIT),
+    );
+    begin?;
+    let completed: Vec<i64> = completed?.get(0);
+    let released = available(&released?);
+    commit?;
     Ok(Completed { completed, released })
 }
 
@@ -290,9 +309,17 @@ async fn release<C: GenericClient>(
     }
     let statement = client.prepare_cached(RELEASE).await?;
     let rows = client
-        .query(&statement, &[&parents, &settings.aging_interval.as_secs_f64(), &failed_parents])
+        .query(
+            &statement,
+            &[&parents, &settings.aging_interval.as_secs_f64(), &failed_parents, &false],
+        )
         .await?;
-    Ok(rows.iter().filter(|r| r.get::<_, String>(1) == "available").map(|r| r.get(0)).collect())
+    Ok(available(&rows))
+}
+
+/// The ids of released children that became available.
+fn available(rows: &[tokio_postgres::Row]) -> Vec<i64> {
+    rows.iter().filter(|r| r.get::<_, String>(1) == "available").map(|r| r.get(0)).collect()
 }
 
 /// Registers a worker (idempotent); call before its first claim.
