@@ -77,8 +77,10 @@ pub enum BenchCommand {
     /// COPY merge, at several batch sizes, insert-heavy and update-heavy. Works in a scratch
     /// schema (goalstream_bench) of the database and leaves everything else untouched.
     Flush(FlushBenchArgs),
-    /// The job queue on seed 000's scenarios with graphile-worker's protocol (bulk and single
-    /// create, claim+complete, lifecycle, fan-out 50, chain of 10, claim latency at depth);
-    /// --peer runs graphile-worker in the same invocation. Scratch schema goalstream_bench_jobs.
+    /// The job queue on seed 000's scenarios with graphile-worker's protocol: bulk and single
+    /// create, claim+complete (fresh and after 1M completions), lifecycle, fan-out 50 (release,
+    /// priority-inheritance overhead, cascade), fan-in 50, chain of 10, claim latency at depths
+    /// up to 1M, dead-worker recovery; --peer runs graphile-worker in the same invocation and
+    /// prints ratios. Scratch schema goalstream_bench_jobs.
     Jobs(JobsBenchArgs),
 }

@@ -34,6 +34,7 @@ const COUNT_STATE: &str = include_str!("../../sql/jobs/count_state.sql");
 const STATE_OF: &str = include_str!("../../sql/jobs/state_of.sql");
 const TRUNCATE_HISTORY: &str = include_str!("../../sql/jobs/truncate_history.sql");
 const COUNT_KIND: &str = include_str!("../../sql/jobs/count_kind.sql");
+const COUNT_OPEN: &str = include_str!("../../sql/jobs/count_open.sql");
 const BEGIN: &str = "BEGIN";
 const COMMIT: &str = "COMMIT";
 const LISTEN: &str = include_str!("../../sql/jobs/listen.sql");
@@ -400,6 +401,12 @@ pub async fn truncate<C: GenericClient>(client: &C) -> Result<(), StoreError> {
 /// How many jobs are in `state`.
 pub async fn count_in_state<C: GenericClient>(client: &C, state: &str) -> Result<i64, StoreError> {
     Ok(client.query_one(COUNT_STATE, &[&state]).await?.get(0))
+}
+
+/// How many jobs are available or running.
+pub async fn count_open<C: GenericClient>(client: &C) -> Result<i64, StoreError> {
+    let statement = client.prepare_cached(COUNT_OPEN).await?;
+    Ok(client.query_one(&statement, &[]).await?.get(0))
 }
 
 /// Jobs of `kind` by state, e.g. `[("completed", 12), ("running", 1)]`.
