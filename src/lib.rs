@@ -30,7 +30,8 @@
 //!   transaction); [`store::offsets`] the fenced consumer offsets; [`store::migrate`] the
 //!   schema migrations; [`store::baseline`] the patterns the benchmark compares against.
 //! - [`jobs`]: the Postgres job queue: jobs, graphs (DAG), handlers, the worker pool
-//!   ([`jobs::worker`]) and its maintenance (rescuer, scheduler, cleaner); a goal completed by
+//!   ([`jobs::worker`], woken by [`jobs::listener`]'s LISTEN connection) and its maintenance
+//!   (rescuer, scheduler, cleaner), started together by [`jobs::service`]; a goal completed by
 //!   a flush enqueues a `goal.completed` job in the flush transaction, and
 //!   [`jobs::reward`] grants its reward once. SQL in [`store::jobs`].
 //! - [`db`]: the connection pool; each new connection gets its staging table.
