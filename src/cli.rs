@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::bench::flush::FlushBenchArgs;
 use crate::bench::jobs::JobsBenchArgs;
+use crate::commands::api::ApiArgs;
 use crate::commands::demo::DemoArgs;
 use crate::commands::produce::ProduceArgs;
 use crate::commands::replay::ReplayArgs;
@@ -61,6 +62,8 @@ pub enum Command {
     /// Push events from a JSON-lines file through the same decode → buffer → flush path,
     /// without Kafka (offsets are not stored; replaying a file twice applies it twice).
     Replay(ReplayArgs),
+    /// Serve the REST API (/v1/..., /openapi.json) alone until SIGINT/SIGTERM.
+    Api(ApiArgs),
     /// Apply the schema migrations in sql/ (safe to run twice, and from two processes at once).
     Migrate,
     /// Validate the challenge catalog and print a summary.

@@ -33,6 +33,9 @@
 //!   ([`jobs::worker`]) and its maintenance (rescuer, scheduler, cleaner); a goal completed by
 //!   a flush enqueues a `goal.completed` job in the flush transaction, and
 //!   [`jobs::reward`] grants its reward once. SQL in [`store::jobs`].
+//! - [`api`]: the REST API (axum): players' progress, claims (row-locked, enqueueing the
+//!   reward job in the same transaction), assignment, job queue operations, `/openapi.json`;
+//!   SQL in [`store::user_progress`], [`store::claims`], [`store::job_admin`].
 //! - [`db`]: the connection pool; each new connection gets its staging table.
 //! - [`commands`]: `demo`, `run`, `produce`, `replay`; [`bench`](mod@bench): `goalstream bench …`;
 //!   [`synthetic`]: telemetry from a catalog.
@@ -54,6 +57,7 @@
 //! - Nothing is dropped under pressure: when the flush workers fall behind, the consumer
 //!   pauses its partitions (and keeps polling, so rebalances go on).
 
+pub mod api;
 pub mod app;
 pub mod bench;
 pub mod catalog;
