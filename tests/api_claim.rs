@@ -145,7 +145,7 @@ async fn concurrent_claims_enqueue_one_job() {
 async fn the_claim_reuses_the_reward_job_the_flush_enqueued() {
     let api = TestApi::start(3).await;
     let store = ProgressStore::new(api.catalog.clone());
-    let now = Utc::now();
+    let now = Utc::now() - Duration::seconds(10);
     let updates = support::fixtures::event(&api.catalog, "u1", "level", Some(12), None);
     let batch = goalstream::store::FlushBatch {
         now,
@@ -159,6 +159,16 @@ async fn the_claim_reuses_the_reward_job_the_flush_enqueued() {
     let reply = api.call("POST", &claim_path("u1", "reach-level-10"), None).await;
     assert_eq!(reply.status, 200, "{reply:?}");
     assert_eq!(api.count(REWARD_JOBS).await, 1, "deduplicated by the unique key");
+
+    // A rotating goal: the period in the key comes from the row's expires_at, which is the
+    // flush's period end.
+    let kills = support::fixtures::event(&api.catalog, "u1", "kills", None, Some(30));
+    let kills_batch = goalstream::store::FlushBatch { updates: &kills, ..batch };
+    store.flush(&mut api.db.pool.get().await.unwrap(), &kills_batch).await.unwrap();
+    let reply = api.call("POST", &claim_path("u1", "daily-kills-25"), None).await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let daily_jobs = "SELECT count(*) FROM jobs WHERE args->>'goal_id' = 'daily-kills-25'";
+    assert_eq!(api.count(daily_jobs).await, 1, "deduplicated for a rotating goal too");
 
     // Events after the claim leave the claimed row alone.
     let updates = support::fixtures::event(&api.catalog, "u1", "level", Some(14), None);

@@ -248,3 +248,7 @@ pub fn reward_job(user_id: &str, goal: &Goal, period_end: Option<DateTime<Utc>>)
     .in_queue(REWARDS_QUEUE)
     .unique(format!("{GOAL_COMPLETED}:{user_id}:{}:{period}", goal.goal_id))
 }
+
+#[cfg(test)]
+#[path = "claims_tests.rs"]
+mod tests;
