@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::bench::api::ApiBenchArgs;
 use crate::bench::flush::FlushBenchArgs;
 use crate::bench::jobs::JobsBenchArgs;
 use crate::commands::api::ApiArgs;
@@ -86,4 +87,8 @@ pub enum BenchCommand {
     /// up to 1M, dead-worker recovery; --peer runs graphile-worker in the same invocation and
     /// prints ratios. Scratch schema goalstream_bench_jobs.
     Jobs(JobsBenchArgs),
+    /// The REST API over HTTP (seed 002's measurements): first burst on a cold and on a warmed
+    /// server, then mixed load (reads, claims, assignments, enqueues) with P50/P95/P99/max per
+    /// endpoint. Scratch schema goalstream_bench_api.
+    Api(ApiBenchArgs),
 }

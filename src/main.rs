@@ -40,6 +40,16 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Bench(BenchCommand::Jobs(args)) => {
             bench::jobs::run(&cli.global.database_url, args).await.map(drop)
         }
+        Command::Bench(BenchCommand::Api(args)) => {
+            match commands::load_catalog(&cli.global.catalog) {
+                Ok(catalog) => {
+                    bench::api::run(&cli.global.database_url, std::sync::Arc::new(catalog), args)
+                        .await
+                        .map(drop)
+                }
+                Err(error) => Err(error),
+            }
+        }
         Command::Bench(BenchCommand::Flush(args)) => {
             bench::flush::run(&cli.global.database_url, args).await.map(drop)
         }
