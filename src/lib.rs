@@ -37,8 +37,8 @@
 //!   reward job in the same transaction), assignment, job queue operations, `/openapi.json`;
 //!   SQL in [`store::user_progress`], [`store::claims`], [`store::job_admin`].
 //! - [`db`]: the connection pool; each new connection gets its staging table.
-//! - [`commands`]: `demo`, `run`, `produce`, `replay`; [`bench`](mod@bench): `goalstream bench …`;
-//!   [`synthetic`]: telemetry from a catalog.
+//! - [`commands`]: `demo`, `run`, `produce`, `replay`, `api`; [`bench`](mod@bench):
+//!   `goalstream bench …`; [`synthetic`]: telemetry from a catalog.
 //! - [`cli`], [`config`], [`telemetry`], [`retry`], [`app`]: command line, configuration
 //!   file, logging, backoff, the small commands (`migrate`, `catalog`).
 //!
