@@ -181,3 +181,61 @@ async fn the_claim_reuses_the_reward_job_the_flush_enqueued() {
     let row = support::fixtures::row(&api.db.pool, "u1", "reach-level-10").await;
     assert_eq!((row.status.as_str(), row.progress), ("claimed", 12));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claims_and_flushes_of_the_same_rows_interleave_without_errors() {
+    let api = TestApi::start(5).await;
+    let users: Vec<String> = (0..20).map(|i| format!("p{i}")).collect();
+    for user in &users {
+        assert_eq!(
+            api.call("POST", &format!("/v1/users/{user}/initialize"), None).await.status,
+            200
+        );
+    }
+    let store = ProgressStore::new(api.catalog.clone());
+    let kills = |delta: i64| -> Vec<goalstream::update::ProgressUpdate> {
+        users
+            .iter()
+            .flat_map(|u| support::fixtures::event(&api.catalog, u, "kills", None, Some(delta)))
+            .collect()
+    };
+    let flush = |updates: Vec<goalstream::update::ProgressUpdate>| {
+        let (store, pool) = (store.clone(), api.db.pool.clone());
+        async move {
+            let batch = goalstream::store::FlushBatch {
+                now: Utc::now(),
+                updates: &updates,
+                group_id: "g",
+                offsets: &[],
+                dead_letters: &[],
+            };
+            store.flush(&mut pool.get().await.unwrap(), &batch).await.unwrap()
+        }
+    };
+    flush(kills(25)).await;
+
+    // 20 flushes of one kill each for everyone, while every player claims twice.
+    let flushes = async {
+        for _ in 0..20 {
+            flush(kills(1)).await;
+            tokio::task::yield_now().await;
+        }
+    };
+    let paths: Vec<String> =
+        users.iter().chain(&users).map(|u| claim_path(u, "daily-kills-25")).collect();
+    let claims = futures::future::join_all(paths.iter().map(|p| api.call("POST", p, None)));
+    let ((), replies) = tokio::join!(flushes, claims);
+    for reply in &replies {
+        assert_eq!(reply.status, 200, "{reply:?}");
+    }
+    let rows = support::fixtures::rows(&api.db.pool).await;
+    for user in &users {
+        let daily = &rows[&(user.clone(), "daily-kills-25".to_string())];
+        assert_eq!(daily.status, "claimed");
+        assert!((25..=45).contains(&daily.progress), "frozen once claimed: {daily:?}");
+        let monthly = &rows[&(user.clone(), "monthly-kills-1000".to_string())];
+        assert_eq!(monthly.progress, 45, "other goals got every kill");
+    }
+    let daily_jobs = "SELECT count(*) FROM jobs WHERE args->>'goal_id' = 'daily-kills-25'";
+    assert_eq!(api.count(daily_jobs).await, 20, "one reward job per player");
+}
