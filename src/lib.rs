@@ -54,6 +54,9 @@
 //!   into batches (DESIGN.md, Merge rules), checked against a model in `tests/merge_model.rs`.
 //! - A job is claimed by one worker at a time (`FOR UPDATE SKIP LOCKED`), completed only by the
 //!   attempt that claimed it, and releases its dependents in the completing transaction.
+//! - A goal is claimed at most once per period, only through the API: the claim locks the
+//!   row and enqueues the reward job in the same transaction; the flush never touches a claimed
+//!   row of the current period.
 //! - Nothing is dropped under pressure: when the flush workers fall behind, the consumer
 //!   pauses its partitions (and keeps polling, so rebalances go on).
 
