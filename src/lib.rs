@@ -34,9 +34,12 @@
 //!   (rescuer, scheduler, cleaner), started together by [`jobs::service`]; a goal completed by
 //!   a flush enqueues a `goal.completed` job in the flush transaction, and
 //!   [`jobs::reward`] grants its reward once. SQL in [`store::jobs`].
+//! - [`api`]: the REST API (axum): players' progress, claims (row-locked, enqueueing the
+//!   reward job in the same transaction), assignment, job queue operations, `/openapi.json`;
+//!   SQL in [`store::user_progress`], [`store::claims`], [`store::job_admin`].
 //! - [`db`]: the connection pool; each new connection gets its staging table.
-//! - [`commands`]: `demo`, `run`, `produce`, `replay`; [`bench`](mod@bench): `goalstream bench …`;
-//!   [`synthetic`]: telemetry from a catalog.
+//! - [`commands`]: `demo`, `run`, `produce`, `replay`, `api`; [`bench`](mod@bench):
+//!   `goalstream bench …`; [`synthetic`]: telemetry from a catalog.
 //! - [`cli`], [`config`], [`telemetry`], [`retry`], [`app`]: command line, configuration
 //!   file, logging, backoff, the small commands (`migrate`, `catalog`).
 //!
@@ -52,9 +55,13 @@
 //!   into batches (DESIGN.md, Merge rules), checked against a model in `tests/merge_model.rs`.
 //! - A job is claimed by one worker at a time (`FOR UPDATE SKIP LOCKED`), completed only by the
 //!   attempt that claimed it, and releases its dependents in the completing transaction.
+//! - A goal is claimed at most once per period, only through the API: the claim locks the
+//!   row and enqueues the reward job in the same transaction; the flush never touches a claimed
+//!   row of the current period.
 //! - Nothing is dropped under pressure: when the flush workers fall behind, the consumer
 //!   pauses its partitions (and keeps polling, so rebalances go on).
 
+pub mod api;
 pub mod app;
 pub mod bench;
 pub mod catalog;

@@ -299,7 +299,23 @@ pub async fn promote_due<C: GenericClient>(
     Ok(client.execute(&statement, &[&settings.aging_interval.as_secs_f64(), &limit]).await?)
 }
 
-async fn release<C: GenericClient>(
+/// Prepares the enqueue statement on a connection (start-up warm-up of the REST API).
+pub async fn prepare<C: GenericClient>(client: &C) -> Result<(), StoreError> {
+    client.prepare_cached(ENQUEUE).await?;
+    Ok(())
+}
+
+/// Cancels the pending descendants of finished-for-good jobs (cancel edges, and everything
+/// below a cancelled job); returns them.
+pub(crate) async fn cancel_descendants<C: GenericClient>(
+    client: &C,
+    parents: &[i64],
+) -> Result<Vec<i64>, StoreError> {
+    let statement = client.prepare_cached(CANCEL_DESCENDANTS).await?;
+    Ok(client.query(&statement, &[&parents]).await?.iter().map(|r| r.get(0)).collect())
+}
+
+pub(crate) async fn release<C: GenericClient>(
     client: &C,
     settings: &QueueSettings,
     parents: &[i64],
