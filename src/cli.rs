@@ -4,8 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::bench::api::ApiBenchArgs;
 use crate::bench::flush::FlushBenchArgs;
 use crate::bench::jobs::JobsBenchArgs;
+use crate::commands::api::ApiArgs;
 use crate::commands::demo::DemoArgs;
 use crate::commands::produce::ProduceArgs;
 use crate::commands::replay::ReplayArgs;
@@ -64,6 +66,8 @@ pub enum Command {
     /// Push events from a JSON-lines file through the same decode → buffer → flush path,
     /// without Kafka (offsets are not stored; replaying a file twice applies it twice).
     Replay(ReplayArgs),
+    /// Serve the REST API (/v1/..., /openapi.json) alone until SIGINT/SIGTERM.
+    Api(ApiArgs),
     /// Apply the schema migrations in sql/ (safe to run twice, and from two processes at once).
     Migrate,
     /// Validate the challenge catalog and print a summary.
@@ -91,8 +95,14 @@ pub enum BenchCommand {
     /// COPY merge, at several batch sizes, insert-heavy and update-heavy. Works in a scratch
     /// schema (goalstream_bench) of the database and leaves everything else untouched.
     Flush(FlushBenchArgs),
-    /// The job queue on seed 000's scenarios with graphile-worker's protocol (bulk and single
-    /// create, claim+complete, lifecycle, fan-out 50, chain of 10, claim latency at depth);
-    /// --peer runs graphile-worker in the same invocation. Scratch schema goalstream_bench_jobs.
+    /// The job queue on seed 000's scenarios with graphile-worker's protocol: bulk and single
+    /// create, claim+complete (fresh and after 1M completions), lifecycle, fan-out 50 (release,
+    /// priority-inheritance overhead, cascade), fan-in 50, chain of 10, claim latency at depths
+    /// up to 1M, dead-worker recovery; --peer runs graphile-worker in the same invocation and
+    /// prints ratios. Scratch schema goalstream_bench_jobs.
     Jobs(JobsBenchArgs),
+    /// The REST API over HTTP (seed 002's measurements): first burst on a cold and on a warmed
+    /// server, then mixed load (reads, claims, assignments, enqueues) with P50/P95/P99/max per
+    /// endpoint. Scratch schema goalstream_bench_api.
+    Api(ApiBenchArgs),
 }

@@ -30,16 +30,20 @@
 //!   transaction); [`store::offsets`] the fenced consumer offsets; [`store::migrate`] the
 //!   schema migrations; [`store::baseline`] the patterns the benchmark compares against.
 //! - [`jobs`]: the Postgres job queue: jobs, graphs (DAG), handlers, the worker pool
-//!   ([`jobs::worker`]) and its maintenance (rescuer, scheduler, cleaner); a goal completed by
+//!   ([`jobs::worker`], woken by [`jobs::listener`]'s LISTEN connection) and its maintenance
+//!   (rescuer, scheduler, cleaner), started together by [`jobs::service`]; a goal completed by
 //!   a flush enqueues a `goal.completed` job in the flush transaction, and
 //!   [`jobs::reward`] grants its reward once. SQL in [`store::jobs`].
+//! - [`api`]: the REST API (axum): players' progress, claims (row-locked, enqueueing the
+//!   reward job in the same transaction), assignment, job queue operations, `/openapi.json`;
+//!   SQL in [`store::user_progress`], [`store::claims`], [`store::job_admin`].
 //! - [`db`]: the connection pool; each new connection gets its staging table and the session
 //!   timeouts; [`db::slow`] times the hot statements and logs the slow ones.
 //! - [`metrics`]: every Prometheus family, on one registry; [`http`]: `/metrics`, `/healthz`,
 //!   `/readyz` on an axum server that the REST API's router joins ([`http::Ops`] starts it
 //!   with the job-queue sampler, [`jobs::maintenance::sampler`]).
-//! - [`commands`]: `demo`, `run`, `produce`, `replay`; [`bench`](mod@bench): `goalstream bench …`;
-//!   [`synthetic`]: telemetry from a catalog.
+//! - [`commands`]: `demo`, `run`, `produce`, `replay`, `api`; [`bench`](mod@bench):
+//!   `goalstream bench …`; [`synthetic`]: telemetry from a catalog.
 //! - [`cli`], [`config`], [`telemetry`], [`retry`], [`app`]: command line, configuration
 //!   file (and `config print`, [`config::print`]), logging, backoff, the small commands
 //!   (`migrate`, `catalog`).
@@ -56,9 +60,13 @@
 //!   into batches (DESIGN.md, Merge rules), checked against a model in `tests/merge_model.rs`.
 //! - A job is claimed by one worker at a time (`FOR UPDATE SKIP LOCKED`), completed only by the
 //!   attempt that claimed it, and releases its dependents in the completing transaction.
+//! - A goal is claimed at most once per period, only through the API: the claim locks the
+//!   row and enqueues the reward job in the same transaction; the flush never touches a claimed
+//!   row of the current period.
 //! - Nothing is dropped under pressure: when the flush workers fall behind, the consumer
 //!   pauses its partitions (and keeps polling, so rebalances go on).
 
+pub mod api;
 pub mod app;
 pub mod bench;
 pub mod catalog;

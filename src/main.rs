@@ -35,10 +35,23 @@ async fn run(cli: Cli, matches: ArgMatches) -> ExitCode {
         Command::Replay(args) => {
             commands::replay::run(&cli.global.database_url, &cli.global.catalog, args).await
         }
+        Command::Api(args) => {
+            commands::api::run(&cli.global.database_url, &cli.global.catalog, args).await
+        }
         Command::Migrate => app::migrate(&cli.global.database_url).await,
         Command::Catalog => app::check_catalog(&cli.global.catalog),
         Command::Bench(BenchCommand::Jobs(args)) => {
             bench::jobs::run(&cli.global.database_url, args).await.map(drop)
+        }
+        Command::Bench(BenchCommand::Api(args)) => {
+            match commands::load_catalog(&cli.global.catalog) {
+                Ok(catalog) => {
+                    bench::api::run(&cli.global.database_url, std::sync::Arc::new(catalog), args)
+                        .await
+                        .map(drop)
+                }
+                Err(error) => Err(error),
+            }
         }
         Command::Bench(BenchCommand::Flush(args)) => {
             bench::flush::run(&cli.global.database_url, args).await.map(drop)

@@ -281,3 +281,38 @@ async fn a_returned_job_keeps_its_attempt_and_a_stale_return_changes_nothing() {
     assert_eq!(jobs::unclaim(&client, &[(id, 1)]).await.unwrap(), 1);
     assert_eq!(jobs::unclaim(&client, &[(id, 1)]).await.unwrap(), 0, "already returned");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_child_added_while_its_parent_completes_is_released_by_that_completion() {
+    let db = TestDb::new(4).await;
+    let settings = QueueSettings::default();
+    let client = db.pool.get().await.unwrap();
+    let parent = jobs::enqueue(&client, &settings, &[job("parent")]).await.unwrap()[0].unwrap();
+    let claimed = jobs::claim(&client, "default", 1, "w").await.unwrap();
+    // Another transaction holds the parent's row lock (as a slow graph enqueue would), so the
+    // completion below waits for it.
+    let mut holder = db.pool.get().await.unwrap();
+    let lock = holder.transaction().await.unwrap();
+    lock.execute("SELECT 1 FROM jobs WHERE id = $1 FOR SHARE", &[&parent]).await.unwrap();
+    let completing = tokio::spawn({
+        let pool = db.pool.clone();
+        async move {
+            let mut client = pool.get().await.unwrap();
+            jobs::complete(&mut client, &settings, &[(parent, claimed[0].attempt)]).await.unwrap()
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!completing.is_finished(), "the completion waits for the row lock");
+    // Meanwhile a child of the still-running parent is enqueued and committed.
+    let mut graph = JobGraph::default();
+    let child = graph.job(job("child"));
+    graph.depends(child, Parent::Job(parent));
+    let mut enqueuer = db.pool.get().await.unwrap();
+    let child = jobs::enqueue_graph(&mut enqueuer, &settings, &graph).await.unwrap()[0];
+    assert_eq!(state(&client, child).await, "pending");
+    lock.rollback().await.unwrap();
+    let done = completing.await.unwrap();
+    assert_eq!(done.completed, vec![parent]);
+    assert_eq!(done.released, vec![child], "the completion saw the edge committed meanwhile");
+    assert_eq!(state(&client, child).await, "available");
+}

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use deadpool_postgres::Pool;
 use goalstream::jobs::handler::{Handler, HandlerFuture, Registry};
+use goalstream::jobs::service::JobService;
 use goalstream::jobs::worker::{WorkerConfig, WorkerPool};
 use goalstream::jobs::{ClaimedJob, JobGraph, NewJob, Parent, QueueSettings};
 use goalstream::store::jobs;
@@ -284,4 +285,62 @@ async fn a_listening_worker_is_woken_by_notifications_and_catches_up_after_recon
     })
     .await;
     assert!(workers.shutdown(Duration::from_secs(5)).await);
+}
+
+/// Runs `record` jobs forever (within a test).
+struct Hang;
+
+impl Handler for Hang {
+    fn kind(&self) -> &str {
+        "record"
+    }
+
+    fn timeout(&self) -> Duration {
+        Duration::from_secs(60)
+    }
+
+    fn run<'a>(&'a self, _job: &'a ClaimedJob, _pool: &'a Pool) -> HandlerFuture<'a> {
+        Box::pin(async {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            Ok(())
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crashed_workers_job_is_run_again_by_a_job_service_within_its_rescue_window() {
+    let db = TestDb::new(6).await;
+    let client = db.pool.get().await.unwrap();
+    let heartbeat = Duration::from_millis(200);
+    let id = jobs::enqueue(&client, &QueueSettings::default(), &[named("orphan")]).await.unwrap()
+        [0]
+    .unwrap();
+    let mut doomed = fast(&["default"]);
+    doomed.heartbeat_interval = heartbeat;
+    let doomed =
+        WorkerPool::start(doomed, db.pool.clone(), Registry::new().register(Hang)).await.unwrap();
+    let running = "SELECT count(*) FROM jobs WHERE state = 'running'";
+    wait_for("the claim", Duration::from_secs(5), || async { count(&db.pool, running).await == 1 })
+        .await;
+    doomed.crash();
+    let died = std::time::Instant::now();
+
+    let mut live = fast(&["default"]);
+    live.heartbeat_interval = heartbeat;
+    let survivor = Recorder::default();
+    let service =
+        JobService::start(live, db.pool.clone(), Registry::new().register(survivor.clone()))
+            .await
+            .unwrap();
+    wait_for("the second attempt", Duration::from_secs(10), || async {
+        jobs::state_of(&client, id).await.unwrap().as_deref() == Some("completed")
+    })
+    .await;
+    // Stale after 3 heartbeats, found within a quarter more, then claimed and completed (one
+    // interval of slack for a busy test machine).
+    assert!(died.elapsed() < heartbeat * 5, "rescued after {:?}", died.elapsed());
+    assert_eq!(survivor.seen.lock().unwrap().as_slice(), ["orphan"]);
+    let rescued = "SELECT count(*) FROM job_executions WHERE outcome = 'rescued'";
+    assert_eq!(count(&db.pool, rescued).await, 1);
+    assert!(service.shutdown(Duration::from_secs(5)).await);
 }

@@ -3,13 +3,15 @@
 -- least as urgent as its most urgent parent. A separate statement from the parents' update, so
 -- it sees edges added by enqueues that were waiting for those parents' row locks.
 --   $1 parent ids; $2 aging interval (s); $3 true: only edges whose policy is to run the child
---   when the parent failed.
+--   when the parent failed; $4 true: only parents this transaction completed (the completion
+--   sends both statements at once and passes every id it was asked to complete).
 -- Listening dispatchers of the queues that got available children are woken.
 WITH released AS (
     SELECT e.child_id, count(*)::int AS n, min(p.effective_priority) AS best
     FROM job_dependencies e
     JOIN jobs p ON p.id = e.parent_id
     WHERE e.parent_id = ANY($1::int8[]) AND (NOT $3 OR e.on_parent_failure = 'run')
+      AND (NOT $4 OR (p.state = 'completed' AND p.xmin = pg_current_xact_id()::xid))
     GROUP BY e.child_id
 ), updated AS (
 UPDATE jobs c

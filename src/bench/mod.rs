@@ -1,6 +1,7 @@
 //! CLI benchmarks (`goalstream bench …`): alternatives measured side by side in one run, a
 //! table on stdout and, with `--json`, one JSON object on the last line.
 
+pub mod api;
 pub mod flush;
 pub mod jobs;
 mod stats;

@@ -1,5 +1,6 @@
-//! The subcommands that run the pipeline: `demo`, `run`, `produce`, `replay`.
+//! The subcommands that run the pipeline: `demo`, `run`, `produce`, `replay`; and `api`.
 
+pub mod api;
 pub mod demo;
 pub mod produce;
 pub mod producer;

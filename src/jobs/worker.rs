@@ -155,6 +155,20 @@ impl WorkerPool {
         &self.id
     }
 
+    /// Stops every task at once and writes nothing, as if the process had died: the worker
+    /// stays registered with a heartbeat that goes stale, its running jobs stay `running`
+    /// until a rescuer puts them back, and its handlers' outcomes are dropped. For tests and
+    /// the dead-worker benchmark.
+    pub fn crash(self) {
+        self.stop.cancel();
+        self.completer.abort();
+        self.heartbeat.abort();
+        self.dispatchers.iter().for_each(JoinHandle::abort);
+        if let Some(listener) = &self.listener {
+            listener.abort();
+        }
+    }
+
     /// Stops claiming, waits up to `deadline` for running handlers and their outcomes, then
     /// deregisters. Returns whether everything finished in time.
     pub async fn shutdown(self, deadline: Duration) -> bool {

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use deadpool_postgres::{Client, GenericClient};
+use tokio_postgres::types::ToSql;
 
 use super::StoreError;
 use crate::db::slow::timed;
@@ -35,6 +36,9 @@ const COUNT_STATE: &str = include_str!("../../sql/jobs/count_state.sql");
 const STATE_OF: &str = include_str!("../../sql/jobs/state_of.sql");
 const TRUNCATE_HISTORY: &str = include_str!("../../sql/jobs/truncate_history.sql");
 const COUNT_KIND: &str = include_str!("../../sql/jobs/count_kind.sql");
+const COUNT_OPEN: &str = include_str!("../../sql/jobs/count_open.sql");
+const BEGIN: &str = "BEGIN";
+const COMMIT: &str = "COMMIT";
 const LISTEN: &str = include_str!("../../sql/jobs/listen.sql");
 const DEPTH: &str = include_str!("../../sql/jobs/depth.sql");
 const OLDEST_AVAILABLE: &str = include_str!("../../sql/jobs/oldest_available.sql");
@@ -256,6 +260,10 @@ pub async fn claim<C: GenericClient>(
 
 /// Completes `(id, attempt)` pairs in one transaction with their history and the release of
 /// their dependents; a pair whose attempt is no longer current (the job was rescued) is ignored.
+///
+/// One round trip: BEGIN, the completion, the release and COMMIT are sent at once. The release
+/// is a statement of its own, so its snapshot (taken after the completion waited for any
+/// parent row lock) sees edges that a concurrent graph enqueue committed meanwhile.
 pub async fn complete(
     client: &mut Client,
     settings: &QueueSettings,
@@ -263,12 +271,26 @@ pub async fn complete(
 ) -> Result<Completed, StoreError> {
     let ids: Vec<i64> = done.iter().map(|d| d.0).collect();
     let attempts: Vec<i32> = done.iter().map(|d| d.1).collect();
-    let tx = client.transaction().await?;
-    let statement = tx.prepare_cached(COMPLETE).await?;
-    let completed: Vec<i64> =
-        timed("jobs.complete", tx.query_one(&statement, &[&ids, &attempts])).await?.get(0);
-    let released = release(&tx, settings, &completed, false).await?;
-    tx.commit().await?;
+    let (complete, release) =
+        futures::try_join!(client.prepare_cached(COMPLETE), client.prepare_cached(RELEASE))?;
+    let aging = settings.aging_interval.as_secs_f64();
+    // If a statement fails, the ones after it fail as "transaction aborted" and COMMIT rolls
+    // back; the first error in statement order is the cause.
+    let complete_params: [&(dyn ToSql + Sync); 2] = [&ids, &attempts];
+    let release_params: [&(dyn ToSql + Sync); 4] = [&ids, &aging, &false, &true];
+    let (begin, completed, released, commit) = timed("jobs.complete", async {
+        futures::join!(
+            client.batch_execute(BEGIN),
+            client.query_one(&complete, &complete_params),
+            client.query(&release, &release_params),
+            client.batch_execute(COMMIT),
+        )
+    })
+    .await;
+    begin?;
+    let completed: Vec<i64> = completed?.get(0);
+    let released = available(&released?);
+    commit?;
     Ok(Completed { completed, released })
 }
 
@@ -313,7 +335,23 @@ pub async fn promote_due<C: GenericClient>(
     Ok(client.execute(&statement, &[&settings.aging_interval.as_secs_f64(), &limit]).await?)
 }
 
-async fn release<C: GenericClient>(
+/// Prepares the enqueue statement on a connection (start-up warm-up of the REST API).
+pub async fn prepare<C: GenericClient>(client: &C) -> Result<(), StoreError> {
+    client.prepare_cached(ENQUEUE).await?;
+    Ok(())
+}
+
+/// Cancels the pending descendants of finished-for-good jobs (cancel edges, and everything
+/// below a cancelled job); returns them.
+pub(crate) async fn cancel_descendants<C: GenericClient>(
+    client: &C,
+    parents: &[i64],
+) -> Result<Vec<i64>, StoreError> {
+    let statement = client.prepare_cached(CANCEL_DESCENDANTS).await?;
+    Ok(client.query(&statement, &[&parents]).await?.iter().map(|r| r.get(0)).collect())
+}
+
+pub(crate) async fn release<C: GenericClient>(
     client: &C,
     settings: &QueueSettings,
     parents: &[i64],
@@ -324,9 +362,17 @@ async fn release<C: GenericClient>(
     }
     let statement = client.prepare_cached(RELEASE).await?;
     let rows = client
-        .query(&statement, &[&parents, &settings.aging_interval.as_secs_f64(), &failed_parents])
+        .query(
+            &statement,
+            &[&parents, &settings.aging_interval.as_secs_f64(), &failed_parents, &false],
+        )
         .await?;
-    Ok(rows.iter().filter(|r| r.get::<_, String>(1) == "available").map(|r| r.get(0)).collect())
+    Ok(available(&rows))
+}
+
+/// The ids of released children that became available.
+fn available(rows: &[tokio_postgres::Row]) -> Vec<i64> {
+    rows.iter().filter(|r| r.get::<_, String>(1) == "available").map(|r| r.get(0)).collect()
 }
 
 /// Registers a worker (idempotent); call before its first claim.
@@ -409,6 +455,12 @@ pub async fn truncate<C: GenericClient>(client: &C) -> Result<(), StoreError> {
 /// How many jobs are in `state`.
 pub async fn count_in_state<C: GenericClient>(client: &C, state: &str) -> Result<i64, StoreError> {
     Ok(client.query_one(COUNT_STATE, &[&state]).await?.get(0))
+}
+
+/// How many jobs are available or running.
+pub async fn count_open<C: GenericClient>(client: &C) -> Result<i64, StoreError> {
+    let statement = client.prepare_cached(COUNT_OPEN).await?;
+    Ok(client.query_one(&statement, &[]).await?.get(0))
 }
 
 /// Jobs of `kind` by state, e.g. `[("completed", 12), ("running", 1)]`.

@@ -4,15 +4,18 @@
 pub mod admin;
 pub mod baseline;
 mod binary_copy;
+pub mod claims;
 pub mod dead_letters;
 mod error;
 pub mod health;
+pub mod job_admin;
 pub mod jobs;
 pub mod migrate;
 pub mod offsets;
 pub mod progress;
 pub mod progress_query;
 pub mod rewards;
+pub mod user_progress;
 
 pub use binary_copy::BinaryCopyBuf;
 pub use dead_letters::DeadLetter;

@@ -1,6 +1,7 @@
 //! Test support: a real Postgres schema per test, migrated, dropped when the test ends.
 #![allow(dead_code, missing_docs)]
 
+pub mod api;
 pub mod fixtures;
 pub mod http;
 pub mod kafka;

@@ -39,9 +39,10 @@ impl Rescuer {
         Rescuer { config, pool }
     }
 
-    /// Runs every heartbeat interval until `stop`.
+    /// Runs four times per heartbeat interval until `stop`, so that a dead worker's jobs are
+    /// back in the queue at most a quarter interval after its heartbeat went stale.
     pub fn start(self, stop: CancellationToken) -> JoinHandle<()> {
-        let every = self.config.heartbeat_interval;
+        let every = self.config.heartbeat_interval / 4;
         super::every("rescuer", every, stop, move || {
             let rescuer = self.clone();
             async move { rescuer.run_once().await.map(|ids| ids.len() as u64) }

@@ -1,0 +1,84 @@
+//! `goalstream api`: the binary serves the API (and /metrics, /readyz) on the address it is
+//! given, warmed up, and stops cleanly on SIGTERM.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::TestDb;
+
+const BIN: &str = env!("CARGO_BIN_EXE_goalstream");
+
+#[tokio::test]
+async fn goalstream_api_serves_until_sigterm() {
+    let db = TestDb::new(1).await;
+    // The binary works in the test's schema (already migrated; its own migrate is a no-op).
+    let url = format!("{}?options=-csearch_path%3D{}", support::database_url(), db.schema);
+    let mut child = Command::new(BIN)
+        .args(["api", "--addr", "127.0.0.1:0", "--pool-size", "2"])
+        .env("DATABASE_URL", &url)
+        .env("RUST_LOG", "info")
+        .env_remove("GOALSTREAM_CONFIG")
+        .env_remove("GOALSTREAM_CATALOG")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("goalstream starts");
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let started = Instant::now();
+    let mut log = String::new();
+    let addr = loop {
+        let line = lines_rx.recv_timeout(Duration::from_secs(30)).expect("a listening line");
+        log.push_str(&line);
+        log.push('\n');
+        if line.contains("listening") {
+            let at = line.find("127.0.0.1:").expect("the address is logged");
+            let port: String = line[at + 10..].chars().take_while(|c| c.is_ascii_digit()).collect();
+            assert!(line.contains("warm_connections"), "{line}");
+            break format!("127.0.0.1:{port}");
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "{log}");
+    };
+    let http = reqwest::Client::new();
+    let response =
+        http.post(format!("http://{addr}/v1/users/cli-1/initialize")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let response =
+        http.get(format!("http://{addr}/v1/users/cli-1/challenges")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().contains_key("x-request-id"));
+    // The operations routes share the address.
+    let response = http.get(format!("http://{addr}/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.text().await.unwrap().contains("goalstream_build_info"));
+    let response = http.get(format!("http://{addr}/readyz")).send().await.unwrap();
+    assert_eq!(response.status(), 200, "database reachable, nothing to consume");
+    let rows: i64 = db
+        .pool
+        .get()
+        .await
+        .unwrap()
+        .query_one("SELECT count(*) FROM user_goal_progress WHERE user_id = 'cli-1'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 9, "the binary wrote into the test's schema");
+
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    while let Ok(line) = lines_rx.recv_timeout(Duration::from_secs(5)) {
+        log.push_str(&line);
+        log.push('\n');
+    }
+    assert!(exit.success(), "{exit:?}\n{log}");
+    assert!(log.contains("stopped cleanly"), "{log}");
+}
