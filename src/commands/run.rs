@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
+use crate::api::{self, ApiState};
+use crate::catalog::Catalog;
 use crate::db::{self, DbConfig};
 use crate::http::{self, HttpArgs, Ops};
 use crate::ingest::buffer::{BufferConfig, DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS};
@@ -76,6 +78,10 @@ pub struct RunArgs {
     /// Extra librdkafka property, KEY=VALUE (repeatable), e.g. security.protocol=SSL.
     #[arg(long = "kafka-option", value_parser = parse_option)]
     pub kafka_options: Vec<(String, String)>,
+    /// Connections of the REST API's own pool, all opened and warmed at start; the API is served
+    /// on --http-addr beside /metrics. 0: no API.
+    #[arg(long, env = "GOALSTREAM_RUN_API_POOL_SIZE", default_value_t = 4)]
+    pub api_pool_size: usize,
     /// Job handlers running at once in this process (goal.completed reward grants and your own
     /// kinds); 0 runs no job workers (another process does, or the jobs wait).
     #[arg(long, env = "GOALSTREAM_JOB_CONCURRENCY", default_value_t = DEFAULT_CONCURRENCY)]
@@ -178,10 +184,8 @@ pub async fn run(database_url: &str, catalog_path: &Path, args: &RunArgs) -> any
     );
     let job_service = start_jobs(&db_config, args).await?;
     let stats = Arc::new(IngestStats::default());
-    // The REST API's router merges here (in place of the empty one).
-    let ops =
-        Ops::start(listener, &db_config, pool.clone(), Some(stats.clone()), Default::default())
-            .await?;
+    let api = start_api(&db_config, catalog.clone(), args).await?;
+    let ops = Ops::start(listener, &db_config, pool.clone(), Some(stats.clone()), api).await?;
     let pipeline = Pipeline::start(config, ProgressStore::new(catalog), pool, stats.clone())?;
     let started = Instant::now();
     let mut report = tokio::time::interval(REPORT_EVERY);
@@ -217,6 +221,29 @@ pub async fn run(database_url: &str, catalog_path: &Path, args: &RunArgs) -> any
     );
     tracing::info!("stopped cleanly");
     Ok(())
+}
+
+/// The REST API on a warmed pool of its own (so that API traffic never holds up a flush), or
+/// no routes when disabled.
+async fn start_api(
+    db_config: &DbConfig,
+    catalog: Arc<Catalog>,
+    args: &RunArgs,
+) -> anyhow::Result<axum::Router> {
+    if args.api_pool_size == 0 {
+        tracing::info!("REST API disabled (--api-pool-size 0)");
+        return Ok(axum::Router::new());
+    }
+    let mut api_db = db_config.clone();
+    api_db.pool_size = args.api_pool_size;
+    let state = ApiState::new(db::create_pool(&api_db).await?, catalog);
+    let warm = state.warm_up().await?;
+    tracing::info!(
+        connections = warm.connections,
+        warm_up_ms = warm.elapsed.as_millis() as u64,
+        "REST API ready"
+    );
+    Ok(api::router(state))
 }
 
 /// Starts the job workers and maintenance on a pool of their own, unless disabled.

@@ -22,6 +22,7 @@ use super::context::IngestContext;
 use super::flusher::Control;
 use super::offsets::Partition;
 use super::record::{Body, Input, Record};
+use super::repeated_warning::RepeatedWarning;
 use super::stats::IngestStats;
 use super::tally::Tally;
 use crate::catalog::Catalog;
@@ -35,6 +36,8 @@ const CHUNK: usize = 512;
 /// How often librdkafka reports statistics (consumer lag per partition), ms; a
 /// `--kafka-option statistics.interval.ms=…` overrides it.
 pub const DEFAULT_STATISTICS_INTERVAL_MS: &str = "5000";
+/// A Kafka error repeating on every poll (brokers down) is logged once per this interval.
+const REPEATED_ERROR_LOG_INTERVAL: Duration = Duration::from_secs(10);
 /// How long leaving the group may take at shutdown.
 const LEAVE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -141,6 +144,7 @@ impl PollLoop {
         let mut pending_seeks = Vec::new();
         let mut paused = false;
         let mut tally = Tally::default();
+        let mut kafka_errors = RepeatedWarning::new(REPEATED_ERROR_LOG_INTERVAL);
         while !self.intake_stop.is_cancelled() {
             self.serve_control(&mut pending_seeks);
             let behind = send_chunks(&senders, &mut chunks, false);
@@ -161,7 +165,9 @@ impl PollLoop {
                         chunks[worker].push(record);
                         polled += 1;
                     }
-                    Err(error) => tracing::warn!(%error, "kafka error"),
+                    Err(error) => {
+                        kafka_errors.warn("kafka error", &error.to_string());
+                    }
                 }
                 if polled >= CHUNK {
                     break;

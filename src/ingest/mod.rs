@@ -20,5 +20,6 @@ pub mod flusher;
 pub mod offsets;
 pub mod pipeline;
 pub mod record;
+mod repeated_warning;
 pub mod stats;
 mod tally;
