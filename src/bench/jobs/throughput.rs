@@ -39,6 +39,7 @@ pub(super) async fn run(bench: &Bench) -> anyhow::Result<Vec<JobsResult>> {
 async fn drain(bench: &Bench, n: usize, completed_before: i64) -> anyhow::Result<f64> {
     bench.backlog(n, |_| noop()).await?;
     jobs::truncate_history_only(&bench.pool.get().await?).await?;
+    let before = Statements::now();
     let (workers, mut starts) = bench.noop_workers(bench.worker(bench.args.concurrency)).await?;
     let first: Instant =
         tokio::time::timeout(PHASE_TIMEOUT, starts.recv()).await?.expect("a handler starts");
@@ -50,6 +51,43 @@ async fn drain(bench: &Bench, n: usize, completed_before: i64) -> anyhow::Result
         completed_before + n as i64
     );
     let rate = n as f64 / first.elapsed().as_secs_f64();
+    Statements::now().report_since(&before, n);
     workers.shutdown(Duration::from_secs(10)).await;
     Ok(rate)
+}
+
+/// Claim and completion statements run so far (count, seconds), from the process's metrics.
+struct Statements {
+    claims: (u64, f64),
+    completions: (u64, f64),
+}
+
+impl Statements {
+    fn now() -> Self {
+        let of = |name: &str| {
+            let histogram =
+                crate::metrics::global().db_statement_duration.with_label_values(&[name]);
+            (histogram.get_sample_count(), histogram.get_sample_sum())
+        };
+        Statements { claims: of("jobs.claim"), completions: of("jobs.complete") }
+    }
+
+    /// Prints how many statements claimed and completed `jobs` jobs since `before`, and their
+    /// mean batch and duration: where the time went.
+    fn report_since(&self, before: &Statements, jobs: usize) {
+        let line = |what: &str, now: (u64, f64), then: (u64, f64)| {
+            let (count, seconds) = (now.0 - then.0, now.1 - then.1);
+            let per = |x: f64| if count == 0 { 0.0 } else { x / count as f64 };
+            format!(
+                "{count} {what} statements, {:.0} jobs and {:.2} ms each",
+                per(jobs as f64),
+                per(seconds * 1e3)
+            )
+        };
+        eprintln!(
+            "  ({}; {})",
+            line("claim", self.claims, before.claims),
+            line("completion", self.completions, before.completions)
+        );
+    }
 }
