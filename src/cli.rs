@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::bench::flush::FlushBenchArgs;
 use crate::bench::jobs::JobsBenchArgs;
 use crate::commands::demo::DemoArgs;
+use crate::commands::load::LoadArgs;
 use crate::commands::produce::ProduceArgs;
 use crate::commands::replay::ReplayArgs;
 use crate::commands::run::RunArgs;
@@ -68,6 +69,10 @@ pub enum Command {
     /// Benchmarks that print a table, and with --json one JSON object on the last line.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Load harness: a tier (smoke, normal, peak, endurance) through the real pipeline with
+    /// API traffic beside it (--api-url); latency percentiles, lag and memory over time, and a
+    /// verdict from the database (lost / duplicated increments). Writes docs/load-report.md.
+    Load(LoadArgs),
 }
 
 /// Benchmarks.

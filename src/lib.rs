@@ -63,6 +63,7 @@ pub mod config;
 pub mod db;
 pub mod ingest;
 pub mod jobs;
+pub mod load;
 pub mod retry;
 pub mod store;
 pub mod synthetic;

@@ -32,6 +32,9 @@ async fn run(cli: Cli) -> ExitCode {
         Command::Replay(args) => {
             commands::replay::run(&cli.global.database_url, &cli.global.catalog, args).await
         }
+        Command::Load(args) => {
+            commands::load::run(&cli.global.database_url, &cli.global.catalog, args).await
+        }
         Command::Migrate => app::migrate(&cli.global.database_url).await,
         Command::Catalog => app::check_catalog(&cli.global.catalog),
         Command::Bench(BenchCommand::Jobs(args)) => {

@@ -1,6 +1,7 @@
-//! The subcommands that run the pipeline: `demo`, `run`, `produce`, `replay`.
+//! The subcommands that run the pipeline: `demo`, `run`, `produce`, `replay`, `load`.
 
 pub mod demo;
+pub mod load;
 pub mod produce;
 pub mod producer;
 pub mod replay;
