@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::bench::flush::FlushBenchArgs;
 use crate::bench::jobs::JobsBenchArgs;
+use crate::commands::chaos::{ChaosArgs, ChaosWorkerArgs};
 use crate::commands::demo::DemoArgs;
 use crate::commands::load::LoadArgs;
 use crate::commands::produce::ProduceArgs;
@@ -73,6 +74,13 @@ pub enum Command {
     /// API traffic beside it (--api-url); latency percentiles, lag and memory over time, and a
     /// verdict from the database (lost / duplicated increments). Writes docs/load-report.md.
     Load(LoadArgs),
+    /// Chaos scenarios (kill-consumer, rebalance, pg-outage, broker-restart, malformed-flood,
+    /// worker-kill), each bounded and ending with a verdict from the database: 0 lost, 0
+    /// applied twice. Scratch schemas goalstream_chaos_*.
+    Chaos(ChaosArgs),
+    /// A job worker for the worker-kill chaos scenario (runs until SIGTERM).
+    #[command(hide = true)]
+    ChaosWorker(ChaosWorkerArgs),
 }
 
 /// Benchmarks.

@@ -34,7 +34,11 @@
 //!   a flush enqueues a `goal.completed` job in the flush transaction, and
 //!   [`jobs::reward`] grants its reward once. SQL in [`store::jobs`].
 //! - [`db`]: the connection pool; each new connection gets its staging table.
-//! - [`commands`]: `demo`, `run`, `produce`, `replay`; [`bench`](mod@bench): `goalstream bench …`;
+//! - [`load`]: the load harness (`goalstream load`: seed 002's tiers, latency percentiles,
+//!   lag and memory over time, a verdict from the database, plots); [`chaos`]: fault
+//!   scenarios (`goalstream chaos`: SIGKILLs, rebalance, Postgres and broker outages,
+//!   malformed floods, a killed job worker), each with a verdict.
+//! - [`commands`]: `demo`, `run`, `produce`, `replay`, `load`, `chaos`; [`bench`](mod@bench): `goalstream bench …`;
 //!   [`synthetic`]: telemetry from a catalog.
 //! - [`cli`], [`config`], [`telemetry`], [`retry`], [`app`]: command line, configuration
 //!   file, logging, backoff, the small commands (`migrate`, `catalog`).
@@ -57,6 +61,7 @@
 pub mod app;
 pub mod bench;
 pub mod catalog;
+pub mod chaos;
 pub mod cli;
 pub mod commands;
 pub mod config;

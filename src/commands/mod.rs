@@ -1,5 +1,6 @@
 //! The subcommands that run the pipeline: `demo`, `run`, `produce`, `replay`, `load`.
 
+pub mod chaos;
 pub mod demo;
 pub mod load;
 pub mod produce;

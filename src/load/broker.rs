@@ -52,6 +52,21 @@ impl Broker {
         }
     }
 
+    /// Takes the in-process broker down (connections closed, new ones refused; its log is
+    /// kept), as a broker restart looks to clients. Fails on a real cluster.
+    pub fn take_down(&self) -> anyhow::Result<()> {
+        let mock = self._mock.as_ref().context("only the in-process broker can be taken down")?;
+        mock.broker_down(1).context("taking the broker down")?;
+        Ok(())
+    }
+
+    /// Brings the in-process broker back.
+    pub fn bring_up(&self) -> anyhow::Result<()> {
+        let mock = self._mock.as_ref().context("only the in-process broker can be brought up")?;
+        mock.broker_up(1).context("bringing the broker up")?;
+        Ok(())
+    }
+
     /// Creates `topic` with `partitions` (replication 1).
     pub async fn create_topic(&self, topic: &str, partitions: i32) -> anyhow::Result<()> {
         if let Some(mock) = &self._mock {
