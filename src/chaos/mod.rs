@@ -32,6 +32,9 @@ use crate::load::broker::Broker;
 use process::Process;
 use stage::{ChaosReport, Stage};
 
+/// Scenarios work in schema `goalstream_chaos_<scenario>` by default.
+pub const DEFAULT_SCHEMA_PREFIX: &str = "goalstream_chaos";
+
 /// The scenarios.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Scenario {
@@ -98,6 +101,8 @@ pub struct Options {
     pub log_dir: PathBuf,
     /// Real brokers for the consumer scenarios (the in-process mock cluster otherwise).
     pub brokers: Option<String>,
+    /// Scenarios work in schema `<prefix>_<scenario>`, recreated each run.
+    pub schema_prefix: String,
 }
 
 impl Options {
@@ -115,18 +120,19 @@ impl Options {
             job_ms: 4_000,
             log_dir: std::env::temp_dir(),
             brokers: None,
+            schema_prefix: DEFAULT_SCHEMA_PREFIX.to_string(),
         }
     }
 }
 
-/// Runs one scenario in schema `goalstream_chaos_<name>` of the database.
+/// Runs one scenario in schema `<prefix>_<name>` of the database.
 pub async fn run(
     database_url: &str,
     catalog: Arc<Catalog>,
     scenario: Scenario,
     options: &Options,
 ) -> anyhow::Result<ChaosReport> {
-    let schema = format!("goalstream_chaos_{}", scenario.name().replace('-', "_"));
+    let schema = schema_of(scenario, options);
     let broker = match scenario {
         // Taking the broker down needs the in-process one.
         Scenario::BrokerRestart => Broker::in_process()?,
@@ -148,6 +154,11 @@ pub async fn run(
         Scenario::MalformedFlood => malformed_flood::run(&stage, options).await,
         Scenario::WorkerKill => worker_kill::run(&stage, options).await,
     }
+}
+
+/// The schema a scenario works in.
+pub fn schema_of(scenario: Scenario, options: &Options) -> String {
+    format!("{}_{}", options.schema_prefix, scenario.name().replace('-', "_"))
 }
 
 /// Waits until `process` logged its first assignment (it consumes, and handles SIGTERM).
