@@ -31,6 +31,9 @@ use crate::synthetic::Synthetic;
 pub const DEFAULT_SCHEMA: &str = "goalstream_load";
 /// Longest wait for the consumer's first assignment before producing.
 const JOIN_TIMEOUT: Duration = Duration::from_secs(60);
+/// Messages per partition the in-process broker surely keeps (it keeps at most 100,000 or
+/// 5 MiB, about 25,000 of our events, and deletes older ones).
+const IN_PROCESS_RETENTION: u64 = 20_000;
 /// Time allowed for the pipeline's final flush.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -163,6 +166,17 @@ pub async fn run(
         notes.push("the final flush did not finish in time".to_string());
     }
     let durable = get(&stats.durable);
+    let max_lag = samples.iter().map(|s| s.lag).max().unwrap_or(0);
+    if broker.in_process
+        && !verdict.ok()
+        && max_lag > IN_PROCESS_RETENTION * profile.partitions as u64
+    {
+        notes.push(format!(
+            "the consumer fell {max_lag} events behind; the in-process broker keeps at most \
+             100,000 messages or 5 MiB per partition and deleted the oldest, so they were never \
+             read (use --brokers for backlogs)"
+        ));
+    }
     Ok(TierReport {
         profile: profile.name,
         settings: profile.clone(),
@@ -172,7 +186,8 @@ pub async fn run(
         events_per_s: durable as f64 / elapsed.as_secs_f64().max(1e-3),
         durable,
         stored_offsets: stored,
-        not_durable: events.saturating_sub(stored.max(0) as u64),
+        // Offsets can jump over messages a broker deleted: count both.
+        not_durable: events.saturating_sub((stored.max(0) as u64).min(durable)),
         latency_ms: Latency {
             p50: quantile(0.5),
             p95: quantile(0.95),

@@ -24,7 +24,8 @@ pub struct Series {
 pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[Series]) -> String {
     let x_max = series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).fold(0.0, f64::max);
     let y_max = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).fold(0.0, f64::max);
-    let (x_max, y_max) = (nice(x_max), nice(y_max));
+    // Time runs to the last sample; counts get a round upper bound.
+    let (x_max, y_max) = (x_max.max(1e-9), nice(y_max));
     let mut svg = frame(title, x_label, y_label, x_max, y_max);
     for (i, s) in series.iter().enumerate() {
         let colour = COLOURS[i % COLOURS.len()];
