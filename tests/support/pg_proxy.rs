@@ -1,4 +1,5 @@
 //! The cuttable TCP proxy in front of Postgres lives in the library (the chaos scenarios use
 //! it too): point clients at [`PgProxy::port`], then [`PgProxy::cut`] and [`PgProxy::restore`].
 
+#[allow(unused_imports)] // Only some test crates use it.
 pub use goalstream::chaos::pg_proxy::PgProxy;
