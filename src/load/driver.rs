@@ -3,7 +3,6 @@
 //! an API URL is given, a sample per second; then waits until everything is durable, stops in
 //! stages and compares the database with what was produced.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -208,7 +207,6 @@ pub async fn run(
         started_at: wall_started,
         notes,
         samples,
-        extra: BTreeMap::new(),
     })
 }
 

@@ -103,8 +103,6 @@ pub struct TierReport {
     pub notes: Vec<String>,
     /// The time series (one sample per second).
     pub samples: Vec<Sample>,
-    /// Anything a caller adds (chaos scenarios).
-    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 /// A target of issue 7 and whether the run met it.
