@@ -26,7 +26,7 @@ pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[Series]) 
     let y_max = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).fold(0.0, f64::max);
     // Time runs to the last sample; counts get a round upper bound.
     let (x_max, y_max) = (x_max.max(1e-9), nice(y_max));
-    let mut svg = frame(title, x_label, y_label, x_max, y_max);
+    let mut svg = frame(title, x_label, y_label, x_max, y_max, false);
     for (i, s) in series.iter().enumerate() {
         let colour = COLOURS[i % COLOURS.len()];
         let points: Vec<String> = s
@@ -45,15 +45,18 @@ pub fn line_chart(title: &str, x_label: &str, y_label: &str, series: &[Series]) 
     svg
 }
 
-/// Grouped bars: one group per category, one bar per series value (same order as `names`).
+/// Grouped bars on a log scale (values ≥ 1; tiers differ by orders of magnitude): one group
+/// per category, one bar per series value (same order as `names`).
 pub fn bar_chart(
     title: &str,
     y_label: &str,
     names: &[&str],
     groups: &[(String, Vec<f64>)],
 ) -> String {
-    let y_max = nice(groups.iter().flat_map(|g| g.1.iter().copied()).fold(0.0, f64::max));
-    let mut svg = frame(title, "", y_label, 0.0, y_max);
+    let max = groups.iter().flat_map(|g| g.1.iter().copied()).fold(1.0, f64::max);
+    // Decades shown: 10^0 … 10^decades.
+    let decades = max.log10().ceil().max(1.0);
+    let mut svg = frame(title, "", y_label, 0.0, decades, true);
     let plot_width = WIDTH - MARGIN.0 - MARGIN.1;
     let group_width = plot_width / groups.len().max(1) as f64;
     let bar_width = group_width * 0.8 / names.len().max(1) as f64;
@@ -61,7 +64,7 @@ pub fn bar_chart(
         let left = MARGIN.0 + g as f64 * group_width + group_width * 0.1;
         for (i, value) in values.iter().enumerate() {
             let x = left + i as f64 * bar_width;
-            let y = to_y(*value, y_max);
+            let y = to_y(value.max(1.0).log10(), decades);
             let _ = writeln!(
                 svg,
                 r#"<rect x="{x:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" fill="{}"><title>{} {}: {value}</title></rect>"#,
@@ -87,8 +90,9 @@ pub fn bar_chart(
     svg
 }
 
-/// The SVG header, title, axes, grid and tick labels; `x_max` 0 draws no x ticks.
-fn frame(title: &str, x_label: &str, y_label: &str, x_max: f64, y_max: f64) -> String {
+/// The SVG header, title, axes, grid and tick labels; `x_max` 0 draws no x ticks; with `log`,
+/// `y_max` is a number of decades and the y ticks are powers of ten.
+fn frame(title: &str, x_label: &str, y_label: &str, x_max: f64, y_max: f64, log: bool) -> String {
     let mut svg = String::new();
     let _ = writeln!(
         svg,
@@ -102,16 +106,20 @@ fn frame(title: &str, x_label: &str, y_label: &str, x_max: f64, y_max: f64) -> S
         escape(title)
     );
     let (left, bottom, right, top) = (MARGIN.0, HEIGHT - MARGIN.3, WIDTH - MARGIN.1, MARGIN.2);
-    for i in 0..=4 {
-        let value = y_max * i as f64 / 4.0;
+    let y_ticks = if log { y_max as usize } else { 4 };
+    for i in 0..=y_ticks {
+        let value = y_max * i as f64 / y_ticks as f64;
         let y = to_y(value, y_max);
+        let label = if log { short(10f64.powf(value)) } else { short(value) };
         let _ = writeln!(
             svg,
             r##"<line x1="{left}" y1="{y:.1}" x2="{right}" y2="{y:.1}" stroke="#ddd"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
             left - 6.0,
             y + 4.0,
-            short(value)
+            label
         );
+    }
+    for i in 0..=4 {
         if x_max > 0.0 {
             let x_value = x_max * i as f64 / 4.0;
             let _ = writeln!(
