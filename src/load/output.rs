@@ -71,8 +71,12 @@ pub fn save(dir: &Path, report: &TierReport) -> anyhow::Result<PathBuf> {
             (t.profile.clone(), vec![l.p50 as f64, l.p95 as f64, l.p99 as f64, l.max as f64])
         })
         .collect();
-    let latency =
-        bar_chart("event→durable latency per tier", "ms", &["p50", "p95", "p99", "max"], &groups);
+    let latency = bar_chart(
+        "event→durable latency per tier (log scale)",
+        "ms",
+        &["p50", "p95", "p99", "max"],
+        &groups,
+    );
     write(&data.join("latency-tiers.svg"), &latency)?;
     links.insert(0, ("event→durable latency per tier".into(), "load/latency-tiers.svg".into()));
 
