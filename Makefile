@@ -1,6 +1,6 @@
 # goalstream developer tasks. `make help` lists them.
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint fmt bench bench-flush migrate kafka-up kafka-down up down ci
+.PHONY: help demo test lint fmt bench bench-flush migrate kafka-up kafka-down up down ci load-smoke load
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -26,6 +26,12 @@ bench-flush: ## flush strategies side by side (table; add ARGS=--json for JSON)
 
 migrate: ## apply migrations to $$DATABASE_URL (default: local goalstream database)
 	cargo run --release --bin goalstream -- migrate
+
+load-smoke: ## smoke load tier + short chaos scenarios, each with a verdict (CI gate)
+	scripts/load-smoke.sh
+
+load: ## a load tier, release build (PROFILE=smoke|normal|peak|endurance, ARGS=...)
+	cargo run --release --bin goalstream -- load --profile $(or $(PROFILE),smoke) $(ARGS)
 
 kafka-up: ## start the local Kafka-protocol test broker (tansu)
 	scripts/kafka-up.sh --topic game.telemetry:4

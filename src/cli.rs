@@ -8,7 +8,9 @@ use crate::bench::api::ApiBenchArgs;
 use crate::bench::flush::FlushBenchArgs;
 use crate::bench::jobs::JobsBenchArgs;
 use crate::commands::api::ApiArgs;
+use crate::commands::chaos::{ChaosArgs, ChaosWorkerArgs};
 use crate::commands::demo::DemoArgs;
+use crate::commands::load::LoadArgs;
 use crate::commands::produce::ProduceArgs;
 use crate::commands::replay::ReplayArgs;
 use crate::commands::run::RunArgs;
@@ -75,6 +77,17 @@ pub enum Command {
     /// Benchmarks that print a table, and with --json one JSON object on the last line.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Load harness: a tier (smoke, normal, peak, endurance) through the real pipeline with
+    /// API traffic beside it (--api-url); latency percentiles, lag and memory over time, and a
+    /// verdict from the database (lost / duplicated increments). Writes docs/load-report.md.
+    Load(LoadArgs),
+    /// Chaos scenarios (kill-consumer, rebalance, pg-outage, broker-restart, malformed-flood,
+    /// worker-kill), each bounded and ending with a verdict from the database: 0 lost, 0
+    /// applied twice. Scratch schemas goalstream_chaos_*.
+    Chaos(ChaosArgs),
+    /// A job worker for the worker-kill chaos scenario (runs until SIGTERM).
+    #[command(hide = true)]
+    ChaosWorker(ChaosWorkerArgs),
     /// The configuration.
     #[command(subcommand)]
     Config(ConfigCommand),

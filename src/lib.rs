@@ -42,8 +42,12 @@
 //! - [`metrics`]: every Prometheus family, on one registry; [`http`]: `/metrics`, `/healthz`,
 //!   `/readyz` on an axum server that the REST API's router joins ([`http::Ops`] starts it
 //!   with the job-queue sampler, [`jobs::maintenance::sampler`]).
-//! - [`commands`]: `demo`, `run`, `produce`, `replay`, `api`; [`bench`](mod@bench):
-//!   `goalstream bench …`; [`synthetic`]: telemetry from a catalog.
+//! - [`load`]: the load harness (`goalstream load`: seed 002's tiers, latency percentiles,
+//!   lag and memory over time, a verdict from the database, plots); [`chaos`]: fault
+//!   scenarios (`goalstream chaos`: SIGKILLs, rebalance, Postgres and broker outages,
+//!   malformed floods, a killed job worker), each with a verdict.
+//! - [`commands`]: `demo`, `run`, `produce`, `replay`, `api`, `load`, `chaos`;
+//!   [`bench`](mod@bench): `goalstream bench …`; [`synthetic`]: telemetry from a catalog.
 //! - [`cli`], [`config`], [`telemetry`], [`retry`], [`app`]: command line, configuration
 //!   file (and `config print`, [`config::print`]), logging, backoff, the small commands
 //!   (`migrate`, `catalog`).
@@ -70,6 +74,7 @@ pub mod api;
 pub mod app;
 pub mod bench;
 pub mod catalog;
+pub mod chaos;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -77,6 +82,7 @@ pub mod db;
 pub mod http;
 pub mod ingest;
 pub mod jobs;
+pub mod load;
 pub mod metrics;
 pub mod retry;
 pub mod store;

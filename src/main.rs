@@ -38,6 +38,13 @@ async fn run(cli: Cli, matches: ArgMatches) -> ExitCode {
         Command::Api(args) => {
             commands::api::run(&cli.global.database_url, &cli.global.catalog, args).await
         }
+        Command::Load(args) => {
+            commands::load::run(&cli.global.database_url, &cli.global.catalog, args).await
+        }
+        Command::Chaos(args) => {
+            commands::chaos::run(&cli.global.database_url, &cli.global.catalog, args).await
+        }
+        Command::ChaosWorker(args) => commands::chaos::worker(&cli.global.database_url, args).await,
         Command::Migrate => app::migrate(&cli.global.database_url).await,
         Command::Catalog => app::check_catalog(&cli.global.catalog),
         Command::Bench(BenchCommand::Jobs(args)) => {

@@ -1,7 +1,10 @@
-//! The subcommands that run the pipeline: `demo`, `run`, `produce`, `replay`; and `api`.
+//! The subcommands that run the pipeline: `demo`, `run`, `produce`, `replay`; `api`; and the
+//! load and chaos harnesses, `load` and `chaos`.
 
 pub mod api;
+pub mod chaos;
 pub mod demo;
+pub mod load;
 pub mod produce;
 pub mod producer;
 pub mod replay;

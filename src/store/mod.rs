@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod baseline;
 mod binary_copy;
+pub mod checks;
 pub mod claims;
 pub mod dead_letters;
 mod error;

@@ -1,0 +1,111 @@
+//! Where the harness's events go: librdkafka's in-process mock cluster by default, or a real
+//! Kafka-protocol cluster (`--brokers`). Each run gets a topic of its own, so its offsets start
+//! at 0 and the sum of the stored offsets counts what was made durable.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::mocking::MockCluster;
+use rdkafka::producer::DefaultProducerContext;
+use rdkafka::ClientConfig;
+
+use crate::ingest::consumer::{ConsumerConfig, GroupProtocol};
+use crate::ingest::event::DEFAULT_MAX_PAYLOAD_BYTES;
+
+/// A broker to run against.
+pub struct Broker {
+    /// Bootstrap servers.
+    pub bootstrap: String,
+    /// Whether it is the in-process mock cluster.
+    pub in_process: bool,
+    _mock: Option<MockCluster<'static, DefaultProducerContext>>,
+}
+
+impl Broker {
+    /// The in-process mock cluster (one broker), alive as long as the value.
+    pub fn in_process() -> anyhow::Result<Broker> {
+        let mock = MockCluster::new(1).context("starting the in-process Kafka")?;
+        Ok(Broker { bootstrap: mock.bootstrap_servers(), in_process: true, _mock: Some(mock) })
+    }
+
+    /// A real cluster at `bootstrap`.
+    pub fn external(bootstrap: &str) -> Broker {
+        Broker { bootstrap: bootstrap.to_string(), in_process: false, _mock: None }
+    }
+
+    /// `--brokers` if given, else the in-process cluster.
+    pub fn from_option(brokers: Option<&str>) -> anyhow::Result<Broker> {
+        match brokers {
+            Some(brokers) => Ok(Broker::external(brokers)),
+            None => Broker::in_process(),
+        }
+    }
+
+    /// Human-readable description.
+    pub fn describe(&self) -> String {
+        if self.in_process {
+            format!("in-process Kafka (mock cluster at {})", self.bootstrap)
+        } else {
+            format!("Kafka at {}", self.bootstrap)
+        }
+    }
+
+    /// Takes the in-process broker down (connections closed, new ones refused; its log is
+    /// kept), as a broker restart looks to clients. Fails on a real cluster.
+    pub fn take_down(&self) -> anyhow::Result<()> {
+        let mock = self._mock.as_ref().context("only the in-process broker can be taken down")?;
+        mock.broker_down(1).context("taking the broker down")?;
+        Ok(())
+    }
+
+    /// Brings the in-process broker back.
+    pub fn bring_up(&self) -> anyhow::Result<()> {
+        let mock = self._mock.as_ref().context("only the in-process broker can be brought up")?;
+        mock.broker_up(1).context("bringing the broker up")?;
+        Ok(())
+    }
+
+    /// Creates `topic` with `partitions` (replication 1).
+    pub async fn create_topic(&self, topic: &str, partitions: i32) -> anyhow::Result<()> {
+        if let Some(mock) = &self._mock {
+            mock.create_topic(topic, partitions, 1).context("creating the topic")?;
+            return Ok(());
+        }
+        let admin: AdminClient<DefaultClientContext> =
+            ClientConfig::new().set("bootstrap.servers", &self.bootstrap).create()?;
+        let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
+        let results = admin
+            .create_topics(
+                &[NewTopic::new(topic, partitions, TopicReplication::Fixed(1))],
+                &options,
+            )
+            .await
+            .with_context(|| format!("creating topic {topic} on {}", self.bootstrap))?;
+        for result in results {
+            result.map_err(|(topic, code)| anyhow::anyhow!("creating topic {topic}: {code}"))?;
+        }
+        Ok(())
+    }
+
+    /// Consumer settings for `group` on `topic`: KIP-848 on the mock cluster (joins at once),
+    /// the classic protocol with short timeouts elsewhere (tansu joins in ~3 s with them).
+    pub fn consumer_config(&self, group: &str, topic: &str) -> ConsumerConfig {
+        ConsumerConfig {
+            brokers: self.bootstrap.clone(),
+            group_id: group.to_string(),
+            topics: vec![topic.to_string()],
+            auto_offset_reset: "earliest".into(),
+            group_protocol: if self.in_process {
+                GroupProtocol::Consumer
+            } else {
+                GroupProtocol::Classic
+            },
+            session_timeout: Duration::from_secs(6),
+            heartbeat_interval: Duration::from_millis(500),
+            max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
+            options: Vec::new(),
+        }
+    }
+}

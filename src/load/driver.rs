@@ -1,0 +1,259 @@
+//! Drives one load tier through the real pipeline: a fresh schema and topic, the consumer →
+//! buffer → flush pipeline, synthetic telemetry at the tier's rate, API traffic beside it when
+//! an API URL is given, a sample per second; then waits until everything is durable, stops in
+//! stages and compares the database with what was produced.
+
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::Utc;
+use tokio_util::sync::CancellationToken;
+
+use super::api::{self, ApiTraffic};
+use super::api_server::ApiServer;
+use super::broker::Broker;
+use super::http::BaseUrl;
+use super::profile::Profile;
+use super::report::{Latency, Memory, TierReport};
+use super::sampler::{self, Sampler};
+use super::verdict;
+use crate::catalog::Catalog;
+use crate::commands::producer::{producer, send_events};
+use crate::db::{self, DbConfig};
+use crate::ingest::pipeline::{Pipeline, PipelineConfig};
+use crate::ingest::stats::IngestStats;
+use crate::store::{admin, checks, migrate, ProgressStore};
+use crate::synthetic::Synthetic;
+
+/// Schema the harness works in, recreated every run.
+pub const DEFAULT_SCHEMA: &str = "goalstream_load";
+/// Longest wait for the consumer's first assignment before producing.
+const JOIN_TIMEOUT: Duration = Duration::from_secs(60);
+/// Messages per partition the in-process broker surely keeps (it keeps at most 100,000 or
+/// 5 MiB, about 25,000 of our events, and deletes older ones).
+const IN_PROCESS_RETENTION: u64 = 20_000;
+/// Time allowed for the pipeline's final flush.
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A load run's settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The tier.
+    pub profile: Profile,
+    /// Real brokers; the in-process mock cluster when `None`.
+    pub brokers: Option<String>,
+    /// REST API base URL; when `None`, the API is served in-process (or, with `in_process_api`
+    /// false, API traffic is skipped).
+    pub api_url: Option<String>,
+    /// Serve the API in-process when no `api_url` is given.
+    pub in_process_api: bool,
+    /// Schema to (re)create and work in.
+    pub schema: String,
+    /// Progress lines on stderr.
+    pub progress: bool,
+    /// Seed of the synthetic stream.
+    pub seed: u64,
+}
+
+/// Runs one tier and returns its report.
+pub async fn run(
+    database_url: &str,
+    catalog: Arc<Catalog>,
+    config: &Config,
+) -> anyhow::Result<TierReport> {
+    let profile = &config.profile;
+    profile.check().map_err(anyhow::Error::msg)?;
+    let mut api_base =
+        config.api_url.as_deref().map(BaseUrl::parse).transpose().map_err(anyhow::Error::msg)?;
+
+    let db_config = DbConfig::new(database_url, profile.workers + 1);
+    db::ensure_database(&db_config).await?;
+    {
+        let admin_pool = db::create_pool(&DbConfig::new(database_url, 1)).await?;
+        admin::recreate_schema(&admin_pool.get().await?, &config.schema).await?;
+    }
+    let pool = db::create_pool(&db_config.clone().with_search_path(&config.schema)).await?;
+    migrate::migrate(&mut pool.get().await?).await?;
+
+    let api_server = match (&api_base, config.in_process_api) {
+        (None, true) => {
+            let server = ApiServer::start(&db_config, &config.schema, catalog.clone()).await?;
+            api_base = Some(BaseUrl::parse(&server.url).map_err(anyhow::Error::msg)?);
+            Some(server)
+        }
+        _ => None,
+    };
+    let api_description = match (&config.api_url, &api_server) {
+        (Some(url), _) => url.clone(),
+        (None, Some(server)) => format!("in-process at {}", server.url),
+        (None, None) => "skipped (--no-api)".to_string(),
+    };
+    let broker = Broker::from_option(config.brokers.as_deref())?;
+    let run_id = format!("{}-{}", std::process::id(), Utc::now().timestamp_millis());
+    let topic = format!("goalstream.load.{run_id}");
+    let group = format!("goalstream-load-{run_id}");
+    broker.create_topic(&topic, profile.partitions).await?;
+    eprintln!(
+        "goalstream load --profile {}: {} events at {}/s over {} players -> {} ({topic}, {} partitions) -> {} flush workers -> Postgres (schema {}); API traffic: {}",
+        profile.name.as_str(),
+        profile.events(),
+        profile.rate,
+        profile.users,
+        broker.describe(),
+        profile.partitions,
+        profile.workers,
+        config.schema,
+        api_description,
+    );
+
+    let stats = Arc::new(IngestStats::default());
+    let pipeline = Pipeline::start(
+        PipelineConfig::new(broker.consumer_config(&group, &topic), profile.workers),
+        ProgressStore::new(catalog.clone()),
+        pool.clone(),
+        stats.clone(),
+    )?;
+    wait_for_assignment(&stats).await?;
+
+    let wall_started = Utc::now();
+    let started = Instant::now();
+    let produced = Arc::new(AtomicU64::new(0));
+    let sampler = Sampler::new(
+        sampler::Config { interval: sampler::DEFAULT_INTERVAL, progress: config.progress },
+        stats.clone(),
+        produced.clone(),
+        started,
+    );
+    let samples = sampler.samples();
+    let stop_sampling = CancellationToken::new();
+    let sampling = sampler.start(stop_sampling.clone());
+    let traffic = api_base.map(|base| {
+        ApiTraffic::start(api::Config {
+            base,
+            clients: profile.api_clients,
+            users: profile.users,
+            think_time: api::DEFAULT_THINK_TIME,
+        })
+    });
+
+    let stream = Synthetic::new(&catalog, profile.users, profile.bad_ratio, config.seed);
+    let events = profile.events();
+    let stream = send_events(
+        producer(&broker.bootstrap)?,
+        topic.clone(),
+        stream,
+        events,
+        profile.rate,
+        produced,
+    )
+    .await
+    .context("producing")?;
+    let produced_in = started.elapsed();
+    let drained = wait_for_durable(&stats, events, profile.drain_timeout).await;
+    let elapsed = started.elapsed();
+
+    let api = match traffic {
+        Some(traffic) => Some(traffic.stop().await),
+        None => None,
+    };
+    if let Some(server) = api_server {
+        server.stop().await;
+    }
+    stop_sampling.cancel();
+    let _ = sampling.await;
+    let clean = pipeline.shutdown(SHUTDOWN_TIMEOUT).await;
+    let wall_ended = Utc::now();
+
+    let client = pool.get().await?;
+    let verdict =
+        verdict::check(&client, &catalog, stream.delta_sums(), wall_started, wall_ended).await?;
+    let stored = checks::stored_offsets(&client, &group).await?;
+    let samples = samples.lock().expect("not poisoned").clone();
+    let get = IngestStats::get;
+    let quantile = |q| stats.latency_quantile_ms(q).0;
+    let api_errors: u64 = api.iter().flat_map(|a| a.values()).map(|e| e.errors).sum();
+    let mut notes = Vec::new();
+    if !drained {
+        notes.push(format!(
+            "the pipeline did not make every event durable within {:?} of the end of production",
+            profile.drain_timeout
+        ));
+    }
+    if !clean {
+        notes.push("the final flush did not finish in time".to_string());
+    }
+    let durable = get(&stats.durable);
+    let max_lag = samples.iter().map(|s| s.lag).max().unwrap_or(0);
+    if broker.in_process
+        && !verdict.ok()
+        && max_lag > IN_PROCESS_RETENTION * profile.partitions as u64
+    {
+        notes.push(format!(
+            "the consumer fell {max_lag} events behind; the in-process broker keeps at most \
+             100,000 messages or 5 MiB per partition and deleted the oldest, so they were never \
+             read (use --brokers for backlogs)"
+        ));
+    }
+    Ok(TierReport {
+        profile: profile.name,
+        settings: profile.clone(),
+        broker: broker.describe(),
+        events,
+        events_in_per_s: events as f64 / produced_in.as_secs_f64().max(1e-3),
+        events_per_s: durable as f64 / elapsed.as_secs_f64().max(1e-3),
+        durable,
+        stored_offsets: stored,
+        // Offsets can jump over messages a broker deleted: count both.
+        not_durable: events.saturating_sub((stored.max(0) as u64).min(durable)),
+        latency_ms: Latency {
+            p50: quantile(0.5),
+            p95: quantile(0.95),
+            p99: quantile(0.99),
+            max: quantile(1.0),
+        },
+        lost: verdict.lost,
+        duplicated: verdict.duplicated,
+        verdict,
+        dead_letters: get(&stats.dead_lettered),
+        errors: api_errors + get(&stats.poison_rows),
+        flush_retries: get(&stats.retries),
+        fenced: get(&stats.fenced),
+        flushes: get(&stats.flushes),
+        api,
+        memory: Memory::of(&samples),
+        elapsed_s: elapsed.as_secs_f64(),
+        started_at: wall_started,
+        notes,
+        samples,
+    })
+}
+
+/// Waits until the consumer was assigned its partitions, so that the first events' latency
+/// does not include joining the group.
+async fn wait_for_assignment(stats: &IngestStats) -> anyhow::Result<()> {
+    let started = Instant::now();
+    while IngestStats::get(&stats.rebalances) == 0 {
+        anyhow::ensure!(
+            started.elapsed() < JOIN_TIMEOUT,
+            "the consumer was not assigned any partition within {JOIN_TIMEOUT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The assignment callback reads the stored offsets before fetching starts.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    Ok(())
+}
+
+/// Waits until `events` records are durable; false after `timeout`.
+async fn wait_for_durable(stats: &IngestStats, events: u64, timeout: Duration) -> bool {
+    let started = Instant::now();
+    while IngestStats::get(&stats.durable) < events {
+        if started.elapsed() > timeout {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    true
+}

@@ -1,0 +1,26 @@
+//! The load harness behind `goalstream load`: seed 002's tiers (smoke, normal, peak,
+//! endurance) driven through the real pipeline, with REST API traffic beside the stream when
+//! an API URL is given, and a verdict from the database against what was produced.
+//!
+//! - [`profile`]: the tiers, bounded in time and events.
+//! - [`broker`]: the in-process mock cluster or a real one, a fresh topic per run.
+//! - [`driver`]: one tier, start to verdict.
+//! - [`sampler`]: produced / consumed / durable, lag and RSS, once per second.
+//! - [`api`] and [`http`]: virtual users against the REST API, latency per endpoint.
+//! - [`verdict`]: lost and duplicated increments, database vs produced.
+//! - [`report`], [`plot`], [`output`]: the summary, `--json`, SVG plots, `docs/load-report.md`.
+//!
+//! The chaos scenarios (`goalstream chaos`) reuse the broker, verdict and report parts; they
+//! live in [`crate::chaos`].
+
+pub mod api;
+pub mod api_server;
+pub mod broker;
+pub mod driver;
+pub mod http;
+pub mod output;
+pub mod plot;
+pub mod profile;
+pub mod report;
+pub mod sampler;
+pub mod verdict;

@@ -1,0 +1,379 @@
+//! A tier's results: the table printed at the end, the JSON line (`--json`), and the
+//! Markdown report (`docs/load-report.md`) built from the tiers run so far.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use super::api::EndpointReport;
+use super::profile::{Profile, ProfileName};
+use super::sampler::Sample;
+use super::verdict::Verdict;
+
+/// Event→durable latency percentiles, ms.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Latency {
+    /// Median.
+    pub p50: u64,
+    /// 95th percentile.
+    pub p95: u64,
+    /// 99th percentile.
+    pub p99: u64,
+    /// Maximum.
+    pub max: u64,
+}
+
+/// Resident memory over the run, MiB.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Memory {
+    /// After warm-up (the sample at 10 % of the run).
+    pub warm_mib: f64,
+    /// Highest sample.
+    pub peak_mib: f64,
+    /// Last sample.
+    pub end_mib: f64,
+    /// Growth from warm to end, percent.
+    pub growth_pct: f64,
+    /// Growth over the second half of the run, percent: steady state, once the harness's own
+    /// per-player maps (expected sums) have seen most players.
+    #[serde(default)]
+    pub second_half_growth_pct: f64,
+}
+
+impl Memory {
+    /// From the samples' RSS.
+    pub fn of(samples: &[Sample]) -> Memory {
+        let mib = |s: &Sample| s.rss_kib as f64 / 1024.0;
+        let (Some(first), Some(last)) = (samples.first(), samples.last()) else {
+            return Memory::default();
+        };
+        let at = |share: f64| {
+            let t = last.t_s * share;
+            mib(samples.iter().find(|s| s.t_s >= t).unwrap_or(first))
+        };
+        let growth = |from: f64, to: f64| if from > 0.0 { (to - from) / from * 100.0 } else { 0.0 };
+        let peak = samples.iter().map(mib).fold(0.0, f64::max);
+        let (warm, half, end) = (at(0.1), at(0.5), mib(last));
+        Memory {
+            warm_mib: warm,
+            peak_mib: peak,
+            end_mib: end,
+            growth_pct: growth(warm, end),
+            second_half_growth_pct: growth(half, end),
+        }
+    }
+}
+
+/// Everything one tier measured.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TierReport {
+    /// Tier.
+    pub profile: ProfileName,
+    /// Its settings.
+    pub settings: Profile,
+    /// Broker description.
+    pub broker: String,
+    /// Events produced.
+    pub events: u64,
+    /// Production rate achieved (events acknowledged by the broker per second).
+    pub events_in_per_s: f64,
+    /// Durable events per second over the run (first event produced → last event durable).
+    pub events_per_s: f64,
+    /// Events made durable (pipeline counter).
+    pub durable: u64,
+    /// Sum of the stored offsets (the database's count of what was made durable).
+    pub stored_offsets: i64,
+    /// Events produced but not durable at the end.
+    pub not_durable: u64,
+    /// Event→durable latency.
+    pub latency_ms: Latency,
+    /// Increments lost (delta units; the verdict has the rows).
+    pub lost: i64,
+    /// Increments applied twice (delta units).
+    pub duplicated: i64,
+    /// Database vs produced, in detail.
+    pub verdict: Verdict,
+    /// Malformed events written to dead_letters (expected: the tier's bad ratio).
+    pub dead_letters: u64,
+    /// API 5xx and transport failures, plus updates set aside as poison.
+    pub errors: u64,
+    /// Flush attempts retried.
+    pub flush_retries: u64,
+    /// Flushes refused by offset fencing.
+    pub fenced: u64,
+    /// Committed flushes.
+    pub flushes: u64,
+    /// API traffic per endpoint; `None` (shown as skipped) without `--api-url`.
+    pub api: Option<BTreeMap<String, EndpointReport>>,
+    /// Resident memory.
+    pub memory: Memory,
+    /// Seconds from the first event produced to the last durable.
+    pub elapsed_s: f64,
+    /// When the run started.
+    pub started_at: DateTime<Utc>,
+    /// What went wrong, if anything.
+    pub notes: Vec<String>,
+    /// The time series (one sample per second).
+    pub samples: Vec<Sample>,
+}
+
+/// A target of issue 7 and whether the run met it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Target {
+    /// What it asks.
+    pub what: String,
+    /// Met?
+    pub met: bool,
+}
+
+impl TierReport {
+    /// Nothing lost, nothing applied twice, everything durable, no errors.
+    pub fn passed(&self) -> bool {
+        self.verdict.ok() && self.not_durable == 0 && self.errors == 0 && self.notes.is_empty()
+    }
+
+    /// The issue's targets for this tier.
+    pub fn targets(&self) -> Vec<Target> {
+        let mut targets = vec![
+            Target { what: "0 lost, 0 duplicated".into(), met: self.verdict.ok() },
+            Target { what: "every event durable".into(), met: self.not_durable == 0 },
+            Target { what: "0 errors".into(), met: self.errors == 0 },
+        ];
+        match self.profile {
+            ProfileName::Peak => {
+                targets.push(Target {
+                    what: "≥ 50,000 events/s durable".into(),
+                    met: self.events_per_s >= 50_000.0,
+                });
+                targets.push(Target {
+                    what: "event→durable p99 ≤ 500 ms".into(),
+                    met: self.latency_ms.p99 <= 500,
+                });
+                if let Some(api) = &self.api {
+                    targets.push(Target {
+                        what: "API p95 ≤ 50 ms".into(),
+                        met: api.values().all(|e| e.latency_ms.p95 <= 50.0),
+                    });
+                }
+            }
+            ProfileName::Endurance => targets.push(Target {
+                what: "flat memory (≤ 10 % RSS growth over the second half)".into(),
+                met: self.memory.second_half_growth_pct <= 10.0,
+            }),
+            _ => {}
+        }
+        targets
+    }
+
+    /// The JSON object of `--json` (without the samples, which the files keep).
+    pub fn json_line(&self) -> String {
+        let mut value = serde_json::to_value(self).expect("serializable");
+        if let Some(object) = value.as_object_mut() {
+            object.remove("samples");
+            object.insert("passed".into(), self.passed().into());
+            if self.api.is_none() {
+                object.insert("api".into(), "skipped: no --api-url".into());
+            }
+        }
+        serde_json::to_string(&value).expect("serializable")
+    }
+
+    /// The human-readable summary.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        let l = &self.latency_ms;
+        out.push_str(&format!("load tier {} ({})\n", self.profile.as_str(), self.broker));
+        out.push_str(&format!(
+            "  events            {:>10} produced at {:.0}/s; {} durable, {:.0} events/s over {:.1} s\n",
+            self.events, self.events_in_per_s, self.durable, self.events_per_s, self.elapsed_s
+        ));
+        out.push_str(&format!(
+            "  event→durable     p50 {} ms  p95 {} ms  p99 {} ms  max {} ms\n",
+            l.p50, l.p95, l.p99, l.max
+        ));
+        out.push_str(&format!(
+            "  verdict           lost {} ({} rows), duplicated {} ({} rows), {} rows checked, {} not durable\n",
+            self.lost,
+            self.verdict.lost_rows,
+            self.duplicated,
+            self.verdict.duplicated_rows,
+            self.verdict.checked_rows,
+            self.not_durable
+        ));
+        out.push_str(&format!(
+            "  errors            {}   (flush retries {}, fenced {}, dead letters {}, flushes {})\n",
+            self.errors, self.flush_retries, self.fenced, self.dead_letters, self.flushes
+        ));
+        out.push_str(&format!(
+            "  memory (RSS)      warm {:.0} MiB, peak {:.0} MiB, end {:.0} MiB ({:+.1} %; second half {:+.1} %)\n",
+            self.memory.warm_mib,
+            self.memory.peak_mib,
+            self.memory.end_mib,
+            self.memory.growth_pct,
+            self.memory.second_half_growth_pct
+        ));
+        match &self.api {
+            None => out.push_str("  API               skipped (no --api-url)\n"),
+            Some(api) => {
+                for (endpoint, e) in api {
+                    out.push_str(&format!(
+                        "  API {endpoint}\n      {} requests ({} ok, {} refused, {} errors)  p50 {:.1} ms  p95 {:.1} ms  p99 {:.1} ms  max {:.1} ms\n",
+                        e.requests, e.ok, e.refused, e.errors, e.latency_ms.p50, e.latency_ms.p95,
+                        e.latency_ms.p99, e.latency_ms.max
+                    ));
+                }
+            }
+        }
+        for target in self.targets() {
+            out.push_str(&format!(
+                "  target            {} {}\n",
+                if target.met { "met    " } else { "MISSED " },
+                target.what
+            ));
+        }
+        for note in &self.notes {
+            out.push_str(&format!("  note              {note}\n"));
+        }
+        out
+    }
+}
+
+/// One tier's line in the Markdown report, read back from its JSON file.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct SavedTier {
+    /// Tier name.
+    pub profile: String,
+    /// Events produced.
+    pub events: u64,
+    /// Durable events/s.
+    pub events_per_s: f64,
+    /// Event→durable latency.
+    pub latency_ms: Latency,
+    /// Lost increments.
+    pub lost: i64,
+    /// Duplicated increments.
+    pub duplicated: i64,
+    /// Errors.
+    pub errors: u64,
+    /// Dead letters.
+    pub dead_letters: u64,
+    /// Memory.
+    pub memory: Memory,
+    /// Run duration.
+    pub elapsed_s: f64,
+    /// Start time.
+    pub started_at: DateTime<Utc>,
+    /// Broker.
+    pub broker: String,
+    /// API per endpoint (absent when skipped).
+    #[serde(default)]
+    pub api: Option<BTreeMap<String, SavedEndpoint>>,
+}
+
+/// An endpoint's line, read back.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct SavedEndpoint {
+    /// Requests.
+    pub requests: u64,
+    /// Errors.
+    pub errors: u64,
+    /// Latency, ms.
+    pub latency_ms: super::api::SavedPercentiles,
+}
+
+/// The Markdown report over the tiers saved so far; `last` is the tier just run.
+pub fn markdown(tiers: &[SavedTier], last: &TierReport, plots: &[(String, String)]) -> String {
+    let mut out = String::from(
+        "# goalstream load report\n\nGenerated by `goalstream load` from the last run of each tier \
+         (files in `docs/load/`). Event→durable latency is measured from the Kafka message \
+         timestamp (set by the producer) to the commit of the flush that made the event durable; \
+         lost/duplicated compare every increment goal's progress with the deltas produced for it.\n\n",
+    );
+    out.push_str("| Tier | Started (UTC) | Events | Durable events/s | P50 | P95 | P99 | Max | Lost | Duplicated | Errors | Dead letters | RSS warm → end |\n");
+    out.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    for t in tiers {
+        let l = &t.latency_ms;
+        out.push_str(&format!(
+            "| {} | {} | {} | {:.0} | {} ms | {} ms | {} ms | {} ms | {} | {} | {} | {} | {:.0} → {:.0} MiB |\n",
+            t.profile,
+            t.started_at.format("%Y-%m-%d %H:%M"),
+            t.events,
+            t.events_per_s,
+            l.p50,
+            l.p95,
+            l.p99,
+            l.max,
+            t.lost,
+            t.duplicated,
+            t.errors,
+            t.dead_letters,
+            t.memory.warm_mib,
+            t.memory.end_mib
+        ));
+    }
+    out.push_str("\n## API latency per endpoint\n\n");
+    let mut any_api = false;
+    for t in tiers {
+        if let Some(api) = &t.api {
+            for (endpoint, e) in api {
+                if !any_api {
+                    out.push_str("| Tier | Endpoint | Requests | Errors | P50 | P95 | P99 | Max |\n|---|---|---:|---:|---:|---:|---:|---:|\n");
+                    any_api = true;
+                }
+                let p = &e.latency_ms;
+                out.push_str(&format!(
+                    "| {} | `{endpoint}` | {} | {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms |\n",
+                    t.profile, e.requests, e.errors, p.p50, p.p95, p.p99, p.max
+                ));
+            }
+        }
+    }
+    if !any_api {
+        out.push_str("Skipped: no run had `--api-url`.\n");
+    }
+    out.push_str(&format!(
+        "\n## Last run: {}\n\n```text\n{}```\n",
+        last.profile.as_str(),
+        last.text()
+    ));
+    if !plots.is_empty() {
+        out.push_str("\n## Plots\n\n");
+        for (title, file) in plots {
+            out.push_str(&format!("![{title}]({file})\n\n"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(t_s: f64, rss_kib: u64) -> Sample {
+        Sample {
+            t_s,
+            produced: 0,
+            consumed: 0,
+            durable: 0,
+            durable_per_s: 0.0,
+            lag: 0,
+            in_flight: 0,
+            rss_kib,
+        }
+    }
+
+    #[test]
+    fn memory_growth_is_measured_after_warm_up() {
+        let samples: Vec<Sample> =
+            (0..=100).map(|t| sample(t as f64, if t < 10 { 10_240 } else { 102_400 })).collect();
+        let memory = Memory::of(&samples);
+        assert_eq!(memory.warm_mib, 100.0);
+        assert_eq!(memory.end_mib, 100.0);
+        assert_eq!(memory.growth_pct, 0.0);
+        assert_eq!(memory.second_half_growth_pct, 0.0);
+        let growing: Vec<Sample> = (0..=10).map(|t| sample(t as f64, 1_000 + t * 100)).collect();
+        let growth = Memory::of(&growing).second_half_growth_pct;
+        assert!((growth - 100.0 / 3.0).abs() < 1e-9, "{growth}");
+        assert_eq!(Memory::of(&[]), Memory::default());
+    }
+}

@@ -1,0 +1,35 @@
+//! Reads that the load and chaos harnesses base their verdicts on (what reached the
+//! database, to compare with what was produced).
+
+use deadpool_postgres::GenericClient;
+
+use super::StoreError;
+
+const STORED_OFFSETS: &str = include_str!("../../sql/checks/stored_offsets.sql");
+const DEAD_LETTER_OFFSETS: &str = include_str!("../../sql/checks/dead_letter_offsets.sql");
+const JOB_HISTORY: &str = include_str!("../../sql/checks/job_history.sql");
+
+/// Sum of the group's stored next offsets: messages made durable when offsets start at 0.
+pub async fn stored_offsets<C: GenericClient>(
+    client: &C,
+    group_id: &str,
+) -> Result<i64, StoreError> {
+    Ok(client.query_one(STORED_OFFSETS, &[&group_id]).await?.get(0))
+}
+
+/// `(partition, offset)` of every dead letter that came from Kafka.
+pub async fn dead_letter_offsets<C: GenericClient>(
+    client: &C,
+) -> Result<Vec<(i32, i64)>, StoreError> {
+    let rows = client.query(DEAD_LETTER_OFFSETS, &[]).await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// `(attempt, outcome)` of each finished attempt of a job, oldest first.
+pub async fn job_history<C: GenericClient>(
+    client: &C,
+    job_id: i64,
+) -> Result<Vec<(i32, String)>, StoreError> {
+    let rows = client.query(JOB_HISTORY, &[&job_id]).await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
