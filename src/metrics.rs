@@ -85,6 +85,8 @@ pub struct Metrics {
     pub partitions_paused: IntGauge,
     /// Rebalance callbacks, by kind.
     pub rebalances: IntCounterVec,
+    /// Fetches that found their offset out of range (the broker deleted unread events).
+    pub offset_out_of_range: IntCounter,
 
     // Ingest: the flush workers.
     /// Distinct keys buffered, per flush worker.
@@ -210,6 +212,11 @@ impl Metrics {
                 "goalstream_rebalances_total",
                 "Rebalance callbacks, by kind (assign, revoke, error).",
                 &["kind"],
+            ),
+            offset_out_of_range: b.counter(
+                "goalstream_offset_out_of_range_total",
+                "Fetches whose offset the broker no longer had (retention deleted unread events; \
+                 auto.offset.reset skipped them).",
             ),
             buffer_keys: b.gauge_vec(
                 "goalstream_buffer_keys",

@@ -218,3 +218,26 @@ async fn a_fenced_flush_rereads_from_the_offset_another_instance_stored() {
         first.into_iter().chain(second[50..].iter().cloned()).collect();
     assert_eq!(progress_of(&db.pool, "monthly-kills-1000").await, sums(&applied));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offset_the_broker_no_longer_has_is_counted_and_logged() {
+    let db = TestDb::new(4).await;
+    let kafka = MockKafka::new(1);
+    produce(&kafka.brokers, &messages(&events(0..10, 5))).await;
+    // Postgres says the group is at offset 1,000 of a partition that holds 10 events: the fetch
+    // there is out of range, as after retention deleted unread events.
+    let move_to = goalstream::store::offsets::OffsetMove {
+        topic: support::kafka::TOPIC.to_string(),
+        partition: 0,
+        expected: None,
+        next: 1_000,
+    };
+    goalstream::store::offsets::store(&db.pool.get().await.unwrap(), "g-oor", &[move_to])
+        .await
+        .unwrap();
+    let metric = &goalstream::metrics::global().offset_out_of_range;
+    let before = metric.get();
+    let (pipeline, _) = start(&kafka.brokers, "g-oor", &db.pool, 1);
+    wait_for("the out-of-range fetch is counted", WAIT, || async { metric.get() > before }).await;
+    pipeline.shutdown(Duration::from_secs(10)).await;
+}

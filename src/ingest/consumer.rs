@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::BorrowedMessage;
 use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
 use tokio::sync::mpsc::{self, error::TrySendError};
@@ -164,6 +165,9 @@ impl PollLoop {
                         let worker = IngestContext::worker_of(&record.partition, senders.len());
                         chunks[worker].push(record);
                         polled += 1;
+                    }
+                    Err(KafkaError::MessageConsumption(RDKafkaErrorCode::OffsetOutOfRange)) => {
+                        super::context::offset_out_of_range("consumer error: offset out of range");
                     }
                     Err(error) => {
                         kafka_errors.warn("kafka error", &error.to_string());

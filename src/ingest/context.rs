@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use deadpool_postgres::Pool;
+use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, RebalanceProtocol};
 use rdkafka::types::RDKafkaRespErr;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
@@ -34,6 +35,27 @@ pub struct IngestContext {
 }
 
 impl ClientContext for IngestContext {
+    /// librdkafka's log lines, as tracing events. A fetch whose offset the broker no longer
+    /// has (retention deleted events before they were consumed) is reset by librdkafka
+    /// (`auto.offset.reset`) with only a log line: it is counted and logged as an error here.
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, log_message: &str) {
+        if fac == "OFFSET" && log_message.contains("Offset out of range") {
+            offset_out_of_range(log_message);
+            return;
+        }
+        match level {
+            RDKafkaLogLevel::Emerg
+            | RDKafkaLogLevel::Alert
+            | RDKafkaLogLevel::Critical
+            | RDKafkaLogLevel::Error => tracing::error!("librdkafka: {fac} {log_message}"),
+            RDKafkaLogLevel::Warning => tracing::warn!("librdkafka: {fac} {log_message}"),
+            RDKafkaLogLevel::Notice | RDKafkaLogLevel::Info => {
+                tracing::info!("librdkafka: {fac} {log_message}")
+            }
+            RDKafkaLogLevel::Debug => tracing::debug!("librdkafka: {fac} {log_message}"),
+        }
+    }
+
     /// librdkafka statistics (every `statistics.interval.ms`): consumer lag per assigned
     /// partition. Lag counts from the offset committed to Kafka, which follows the database
     /// commit, so it is the lag to durability; -1 (nothing committed yet) is left out.
@@ -230,4 +252,16 @@ impl IngestContext {
 
 fn names(partitions: &[Partition]) -> Vec<String> {
     partitions.iter().map(|(t, p)| format!("{t}/{p}")).collect()
+}
+
+/// Counts and reports a fetch whose offset the broker no longer had: the events between the
+/// position and the broker's earliest offset were deleted unread and are skipped.
+pub(super) fn offset_out_of_range(detail: &str) {
+    crate::metrics::global().offset_out_of_range.inc();
+    tracing::error!(
+        detail,
+        "a partition's next offset is no longer on the broker: retention deleted events before \
+         they were consumed and auto.offset.reset skips them (lost to goalstream); consume \
+         faster or keep events longer"
+    );
 }
