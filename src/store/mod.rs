@@ -15,6 +15,7 @@ pub mod migrate;
 pub mod offsets;
 pub mod progress;
 pub mod progress_query;
+pub mod queue_stats;
 pub mod rewards;
 pub mod user_progress;
 

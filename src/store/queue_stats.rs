@@ -1,0 +1,90 @@
+//! What the job queue holds, read outside the claim path: counts by state or kind, one job's
+//! state, depth by queue, state and priority and the oldest available job (the metrics'
+//! periodic sampler), and emptying the tables between benchmark phases. Re-exported by
+//! [`super::jobs`]. Statements in `sql/jobs/`.
+
+use deadpool_postgres::GenericClient;
+
+use super::StoreError;
+use crate::db::slow::timed;
+
+const TRUNCATE: &str = include_str!("../../sql/jobs/truncate.sql");
+const VACUUM: &str = include_str!("../../sql/jobs/vacuum.sql");
+const COUNT_STATE: &str = include_str!("../../sql/jobs/count_state.sql");
+const STATE_OF: &str = include_str!("../../sql/jobs/state_of.sql");
+const TRUNCATE_HISTORY: &str = include_str!("../../sql/jobs/truncate_history.sql");
+const COUNT_KIND: &str = include_str!("../../sql/jobs/count_kind.sql");
+const COUNT_OPEN: &str = include_str!("../../sql/jobs/count_open.sql");
+const DEPTH: &str = include_str!("../../sql/jobs/depth.sql");
+const OLDEST_AVAILABLE: &str = include_str!("../../sql/jobs/oldest_available.sql");
+
+/// Live jobs of a queue in one state at one effective priority.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Depth {
+    /// Queue.
+    pub queue: String,
+    /// State.
+    pub state: String,
+    /// Effective priority.
+    pub priority: i16,
+    /// Jobs.
+    pub jobs: i64,
+}
+
+/// Empties the queue's tables (benchmarks, between phases).
+pub async fn truncate<C: GenericClient>(client: &C) -> Result<(), StoreError> {
+    client.batch_execute(TRUNCATE).await?;
+    client.batch_execute(VACUUM).await?;
+    Ok(())
+}
+
+/// How many jobs are in `state`.
+pub async fn count_in_state<C: GenericClient>(client: &C, state: &str) -> Result<i64, StoreError> {
+    Ok(client.query_one(COUNT_STATE, &[&state]).await?.get(0))
+}
+
+/// How many jobs are available or running.
+pub async fn count_open<C: GenericClient>(client: &C) -> Result<i64, StoreError> {
+    let statement = client.prepare_cached(COUNT_OPEN).await?;
+    Ok(client.query_one(&statement, &[]).await?.get(0))
+}
+
+/// Jobs of `kind` by state, e.g. `[("completed", 12), ("running", 1)]`.
+pub async fn count_kind_by_state<C: GenericClient>(
+    client: &C,
+    kind: &str,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    let rows = client.query(COUNT_KIND, &[&kind]).await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// A job's state, if it exists.
+pub async fn state_of<C: GenericClient>(client: &C, id: i64) -> Result<Option<String>, StoreError> {
+    let statement = client.prepare_cached(STATE_OF).await?;
+    Ok(client.query_opt(&statement, &[&id]).await?.map(|r| r.get(0)))
+}
+
+/// Empties the history and vacuums the jobs table (benchmarks, before a timed phase).
+pub async fn truncate_history_only<C: GenericClient>(client: &C) -> Result<(), StoreError> {
+    // Separate calls: VACUUM cannot run in the implicit transaction of a multi-statement query.
+    client.batch_execute(TRUNCATE_HISTORY).await?;
+    client.batch_execute(VACUUM).await?;
+    Ok(())
+}
+
+/// Live jobs by queue, state and effective priority (for the metrics; not for the claim path).
+pub async fn depth<C: GenericClient>(client: &C) -> Result<Vec<Depth>, StoreError> {
+    let rows = timed("jobs.depth", client.query(DEPTH, &[])).await?;
+    Ok(rows
+        .iter()
+        .map(|r| Depth { queue: r.get(0), state: r.get(1), priority: r.get(2), jobs: r.get(3) })
+        .collect())
+}
+
+/// Per queue, seconds since the run_at of its oldest available job.
+pub async fn oldest_available<C: GenericClient>(
+    client: &C,
+) -> Result<Vec<(String, f64)>, StoreError> {
+    let rows = timed("jobs.oldest_available", client.query(OLDEST_AVAILABLE, &[])).await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
