@@ -4,34 +4,21 @@
 //! `goalstream`). Skips with a message when no database is reachable.
 #![allow(missing_docs)] // criterion_group! generates an undocumented function
 
+mod support;
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use goalstream::db::{self, DbConfig};
 use goalstream::jobs::{NewJob, QueueSettings, DEFAULT_QUEUE};
-use goalstream::store::{admin, jobs, migrate, StoreError};
+use goalstream::store::jobs;
 use serde_json::json;
 
 const SCHEMA: &str = "goalstream_criterion_jobs";
 
 fn bench(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let url = std::env::var("GOALSTREAM_BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| goalstream::db::DEFAULT_DATABASE_URL.to_string());
-    let setup = runtime.block_on(async {
-        let config = DbConfig::new(&url, 1);
-        db::ensure_database(&config).await?;
-        let admin_pool = db::create_pool(&config).await?;
-        admin::recreate_schema(&admin_pool.get().await.map_err(StoreError::from)?, SCHEMA).await?;
-        let pool = db::create_pool(&config.with_search_path(SCHEMA)).await?;
-        migrate::migrate(&mut pool.get().await.map_err(StoreError::from)?).await?;
-        Ok::<_, goalstream::db::DbError>((admin_pool, pool))
-    });
-    let (admin_pool, pool) = match setup {
-        Ok(pools) => pools,
-        Err(error) => {
-            eprintln!("jobs: skipped, no database ({error})");
-            return;
-        }
+    let Some(scratch) = support::Scratch::new(&runtime, "jobs", SCHEMA) else {
+        return;
     };
+    let pool = &scratch.pool;
     let settings = QueueSettings::default();
     let job = || NewJob::new("noop", json!({}));
     let mut group = c.benchmark_group("jobs");
@@ -61,9 +48,7 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.finish();
-    runtime.block_on(async {
-        let _ = admin::drop_schema(&admin_pool.get().await.unwrap(), SCHEMA).await;
-    });
+    scratch.drop_schema(&runtime);
 }
 
 criterion_group!(benches, bench);

@@ -4,13 +4,14 @@
 //! Skips with a message when no database is reachable.
 #![allow(missing_docs)] // criterion_group! generates an undocumented function
 
+mod support;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use goalstream::catalog::Catalog;
-use goalstream::db::{self, DbConfig};
-use goalstream::store::{admin, migrate, FlushBatch, ProgressStore};
+use goalstream::store::{FlushBatch, ProgressStore};
 use goalstream::update::{Change, ProgressUpdate};
 
 const SCHEMA: &str = "goalstream_criterion";
@@ -34,29 +35,10 @@ fn updates(first_user: usize, n: usize) -> Vec<ProgressUpdate> {
 
 fn bench(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let url = std::env::var("GOALSTREAM_BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| goalstream::db::DEFAULT_DATABASE_URL.to_string());
-    let setup = runtime.block_on(async {
-        let config = DbConfig::new(&url, 1);
-        db::ensure_database(&config).await?;
-        let admin_pool = db::create_pool(&config).await?;
-        admin::recreate_schema(
-            &admin_pool.get().await.map_err(goalstream::store::StoreError::from)?,
-            SCHEMA,
-        )
-        .await?;
-        let pool = db::create_pool(&config.with_search_path(SCHEMA)).await?;
-        migrate::migrate(&mut pool.get().await.map_err(goalstream::store::StoreError::from)?)
-            .await?;
-        Ok::<_, goalstream::db::DbError>((admin_pool, pool))
-    });
-    let (admin_pool, pool) = match setup {
-        Ok(pools) => pools,
-        Err(error) => {
-            eprintln!("progress_flush: skipped, no database ({error})");
-            return;
-        }
+    let Some(scratch) = support::Scratch::new(&runtime, "progress_flush", SCHEMA) else {
+        return;
     };
+    let pool = &scratch.pool;
     let store = ProgressStore::new(catalog());
     let mut group = c.benchmark_group("progress_flush");
     group.sample_size(20);
@@ -93,12 +75,7 @@ fn bench(c: &mut Criterion) {
         });
     }
     group.finish();
-    drop(pool);
-    runtime.block_on(async {
-        if let Ok(client) = admin_pool.get().await {
-            let _ = admin::drop_schema(&client, SCHEMA).await;
-        }
-    });
+    scratch.drop_schema(&runtime);
 }
 
 criterion_group!(benches, bench);
