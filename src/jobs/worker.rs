@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, Notify, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::handler::Registry;
+use super::handler::{Handler, Registry};
 use super::listener::{Listener, Wakeups};
 use super::{ClaimedJob, Failure, QueueSettings};
 use crate::retry::Backoff;
@@ -269,27 +269,7 @@ impl Dispatcher {
             let started = std::time::Instant::now();
             tokio::spawn(tracing::Instrument::instrument(
                 async move {
-                    let result = match handler {
-                        None => Err(format!("no handler for kind {:?}", job.kind)),
-                        Some(handler) => {
-                            let timeout = handler.timeout();
-                            let job = job.clone();
-                            // A task of its own, so a panic is caught and recorded as a failure.
-                            // The timeout runs inside it: a panic hook printing a backtrace must
-                            // not turn the panic into a timeout.
-                            let run = tokio::spawn(async move {
-                                tokio::time::timeout(timeout, handler.run(&job, &pool)).await
-                            });
-                            match run.await {
-                                Ok(Ok(result)) => result,
-                                Ok(Err(_)) => Err(format!("handler timed out after {timeout:?}")),
-                                Err(join) if join.is_panic() => {
-                                    Err(format!("handler panicked: {}", panic_message(join)))
-                                }
-                                Err(join) => Err(format!("handler aborted: {join}")),
-                            }
-                        }
-                    };
+                    let result = run_attempt(handler, &job, pool).await;
                     crate::metrics::global().job_finished(
                         &job.kind,
                         result.is_ok(),
@@ -315,6 +295,30 @@ impl Dispatcher {
             _ = tokio::time::sleep(delay) => {}
             _ = self.stop.cancelled() => {}
         }
+    }
+}
+
+/// Runs one attempt of `job` with its handler: a missing handler, an error, a timeout and a
+/// panic are all failures with a message.
+async fn run_attempt(
+    handler: Option<Arc<dyn Handler>>,
+    job: &ClaimedJob,
+    pool: Pool,
+) -> Result<(), String> {
+    let Some(handler) = handler else {
+        return Err(format!("no handler for kind {:?}", job.kind));
+    };
+    let timeout = handler.timeout();
+    let job = job.clone();
+    // A task of its own, so a panic is caught and recorded as a failure. The timeout runs
+    // inside it: a panic hook printing a backtrace must not turn the panic into a timeout.
+    let run =
+        tokio::spawn(async move { tokio::time::timeout(timeout, handler.run(&job, &pool)).await });
+    match run.await {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err(format!("handler timed out after {timeout:?}")),
+        Err(join) if join.is_panic() => Err(format!("handler panicked: {}", panic_message(join))),
+        Err(join) => Err(format!("handler aborted: {join}")),
     }
 }
 
