@@ -41,3 +41,32 @@ async fn the_defaults_apply_and_zero_means_no_limit() {
     let shown: String = client.query_one("SHOW statement_timeout", &[]).await.unwrap().get(0);
     assert_eq!(shown, "0", "the server's default");
 }
+
+#[tokio::test]
+async fn processes_creating_the_same_missing_database_at_once_all_succeed() {
+    // A database of its own, named after the test database, dropped before and after.
+    let mut target = DbConfig::new(support::database_url(), 1).pg_config().unwrap();
+    let name = format!("{}_create_race", target.get_dbname().unwrap_or("goalstream"));
+    let mut admin = target.clone();
+    admin.dbname("postgres");
+    let (client, connection) = admin.connect(tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let drop = format!("DROP DATABASE IF EXISTS \"{name}\"");
+    client.batch_execute(&drop).await.unwrap();
+    target.dbname(&name);
+    let url = format!(
+        "postgres://{}@{}:{}/{name}",
+        target.get_user().unwrap_or("postgres"),
+        match &target.get_hosts()[0] {
+            tokio_postgres::config::Host::Tcp(host) => host.clone(),
+            other => panic!("tests use TCP, not {other:?}"),
+        },
+        target.get_ports().first().copied().unwrap_or(5432),
+    );
+    let config = DbConfig::new(url, 1);
+    let attempts = (0..6).map(|_| db::ensure_database(&config));
+    let results = futures::future::join_all(attempts).await;
+    client.batch_execute(&drop).await.unwrap();
+    let created: Vec<bool> = results.into_iter().map(|r| r.expect("no error")).collect();
+    assert_eq!(created.iter().filter(|c| **c).count(), 1, "{created:?}");
+}

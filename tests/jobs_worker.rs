@@ -189,6 +189,39 @@ async fn a_dead_workers_job_is_rescued_and_completed_by_a_live_one() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_taken_for_dead_registers_again_and_keeps_its_later_jobs() {
+    let db = TestDb::new(6).await;
+    let mut config = fast(&["default"]);
+    config.heartbeat_interval = Duration::from_millis(100);
+    let recorder = Recorder::default();
+    let workers =
+        WorkerPool::start(config, db.pool.clone(), Registry::new().register(recorder.clone()))
+            .await
+            .unwrap();
+    let id = workers.id().to_string();
+    let client = db.pool.get().await.unwrap();
+    // What a rescuer does to a worker whose heartbeats stopped arriving (Postgres was away
+    // for 3 intervals): its row is removed.
+    let gone = client.execute("DELETE FROM workers WHERE id = $1", &[&id]).await.unwrap();
+    assert_eq!(gone, 1);
+    let registered = "SELECT count(*) FROM workers";
+    wait_for("the worker registers again", Duration::from_secs(5), || async {
+        count(&db.pool, registered).await == 1
+    })
+    .await;
+    // Jobs it claims from then on belong to a registered worker: no rescuer takes them.
+    jobs::enqueue(&client, &QueueSettings::default(), &[named("later")]).await.unwrap();
+    let completed = "SELECT count(*) FROM jobs WHERE state = 'completed'";
+    wait_for("the later job completes", Duration::from_secs(10), || async {
+        count(&db.pool, completed).await == 1
+    })
+    .await;
+    assert!(jobs::rescue(&client, Duration::from_secs(15), 100).await.unwrap().is_empty());
+    assert_eq!(recorder.seen.lock().unwrap().as_slice(), ["later"]);
+    assert!(workers.shutdown(Duration::from_secs(5)).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn completed_goals_are_granted_their_reward_once() {
     use goalstream::jobs::reward::RewardGrantHandler;
     use goalstream::store::{FlushBatch, ProgressStore};

@@ -14,6 +14,7 @@
 //! [`process`] runs child processes; [`pg_proxy`] is the cuttable TCP proxy.
 
 pub mod broker_restart;
+pub mod jobs_in_flight;
 pub mod kill_consumer;
 pub mod malformed_flood;
 pub mod pg_outage;
@@ -93,9 +94,9 @@ pub struct Options {
     pub kills: u32,
     /// Length of the Postgres or broker outage, s.
     pub outage_s: u64,
-    /// Job worker heartbeat interval, ms (worker-kill).
+    /// Job worker heartbeat interval, ms (worker-kill, pg-outage).
     pub heartbeat_ms: u64,
-    /// How long the worker-kill job runs, ms.
+    /// How long the worker-kill job runs, ms (pg-outage's jobs: a sixth to a half of it).
     pub job_ms: u64,
     /// Where child logs go.
     pub log_dir: PathBuf,

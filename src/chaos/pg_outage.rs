@@ -1,7 +1,9 @@
 //! Postgres goes away mid-stream and comes back. The pipeline reaches Postgres through a TCP
 //! proxy that the scenario cuts (every connection closed, new ones refused) and restores; the
 //! shared server itself is never touched. Flushes must retry with backoff, intake must pause
-//! when the buffers fill, and after the outage everything must be applied exactly once.
+//! when the buffers fill, and after the outage everything must be applied exactly once. Job
+//! handlers are running through the same proxy when it is cut (see [`super::jobs_in_flight`]):
+//! every job must end completed, none completed twice.
 //!
 //! A real restart (`pg_ctlcluster 15 main restart`) works the same way by hand: run
 //! `goalstream load --profile normal` and restart the server mid-run; the load verdict shows
@@ -9,6 +11,7 @@
 
 use std::time::Duration;
 
+use super::jobs_in_flight::JobsInFlight;
 use super::pg_proxy::PgProxy;
 use super::stage::{start_pipeline, ChaosReport, Stage};
 use super::Options;
@@ -21,14 +24,19 @@ pub async fn run(stage: &Stage, options: &Options) -> anyhow::Result<ChaosReport
     let (host, port) = upstream_address(&upstream)?;
     let proxy = PgProxy::start(&format!("{host}:{port}")).await?;
     let url = via_proxy(&upstream, proxy.port());
-    let pool = db::create_pool(&DbConfig::new(url, 3).with_search_path(&stage.schema)).await?;
+    let pool =
+        db::create_pool(&DbConfig::new(url.clone(), 3).with_search_path(&stage.schema)).await?;
     let (pipeline, stats) = start_pipeline(stage, pool, 2).await?;
+    let job_pool = db::create_pool(&DbConfig::new(url, 3).with_search_path(&stage.schema)).await?;
+    let heartbeat = Duration::from_millis(options.heartbeat_ms);
+    let mut jobs = JobsInFlight::start(&stage.pool, job_pool, options.job_ms, heartbeat).await?;
 
     let events = options.rate * options.seconds;
     let producing = stage.produce(events, options.rate, options.users, 0.0)?;
     let outage = Duration::from_secs(options.outage_s);
     tokio::time::sleep(Duration::from_secs(options.seconds / 3)).await;
     let durable_at_cut = IngestStats::get(&stats.durable);
+    jobs.before_cut(&stage.pool).await?;
     proxy.cut();
     tracing::warn!(?outage, "chaos: Postgres cut off");
     tokio::time::sleep(outage).await;
@@ -52,6 +60,9 @@ pub async fn run(stage: &Stage, options: &Options) -> anyhow::Result<ChaosReport
     report.check("flushes retried while Postgres was away", retries_during > 0);
     report.check("consumption resumed after the outage", drained);
     report.check("clean shutdown", clean);
+    let job_time = Duration::from_millis(options.job_ms);
+    jobs.finish(&stage.pool, job_time * 4 + heartbeat * 4 + Duration::from_secs(30), &mut report)
+        .await?;
     Ok(report)
 }
 

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::Pool;
+use futures::FutureExt;
 use rand::Rng;
 use tokio::sync::{mpsc, Notify, Semaphore};
 use tokio::task::JoinHandle;
@@ -134,6 +135,7 @@ impl WorkerPool {
         let heartbeat = tokio::spawn(heartbeat(
             pool.clone(),
             config.id.clone(),
+            config.queues.clone(),
             config.heartbeat_interval,
             stop.clone(),
         ));
@@ -264,8 +266,10 @@ impl Dispatcher {
             let handler = self.registry.get(&job.kind).cloned();
             let pool = self.pool.clone();
             let outcomes = self.outcomes.clone();
+            // Debug level: at info a span per job costs more than a no-op job itself (the
+            // subscriber formats its fields); handlers' own log lines are still emitted.
             let span =
-                tracing::info_span!("job", id = job.id, kind = %job.kind, attempt = job.attempt);
+                tracing::debug_span!("job", id = job.id, kind = %job.kind, attempt = job.attempt);
             let started = std::time::Instant::now();
             tokio::spawn(tracing::Instrument::instrument(
                 async move {
@@ -309,21 +313,18 @@ async fn run_attempt(
         return Err(format!("no handler for kind {:?}", job.kind));
     };
     let timeout = handler.timeout();
-    let job = job.clone();
-    // A task of its own, so a panic is caught and recorded as a failure. The timeout runs
-    // inside it: a panic hook printing a backtrace must not turn the panic into a timeout.
-    let run =
-        tokio::spawn(async move { tokio::time::timeout(timeout, handler.run(&job, &pool)).await });
-    match run.await {
+    // A panic is caught where the handler's future is polled and recorded as a failure (no
+    // task of its own: a spawn per job costs more than a no-op handler). The panic hook runs
+    // inside that poll, so printing a backtrace cannot turn the panic into a timeout.
+    let run = std::panic::AssertUnwindSafe(handler.run(job, &pool)).catch_unwind();
+    match tokio::time::timeout(timeout, run).await {
         Ok(Ok(result)) => result,
-        Ok(Err(_)) => Err(format!("handler timed out after {timeout:?}")),
-        Err(join) if join.is_panic() => Err(format!("handler panicked: {}", panic_message(join))),
-        Err(join) => Err(format!("handler aborted: {join}")),
+        Ok(Err(payload)) => Err(format!("handler panicked: {}", panic_message(payload))),
+        Err(_) => Err(format!("handler timed out after {timeout:?}")),
     }
 }
 
-fn panic_message(join: tokio::task::JoinError) -> String {
-    let payload = join.into_panic();
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
     payload
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
@@ -383,15 +384,30 @@ async fn complete_batches(
     }
 }
 
-async fn heartbeat(pool: Pool, worker_id: String, every: Duration, stop: CancellationToken) {
+async fn heartbeat(
+    pool: Pool,
+    worker_id: String,
+    queues: Vec<String>,
+    every: Duration,
+    stop: CancellationToken,
+) {
     let mut tick = tokio::time::interval(every);
     loop {
         tokio::select! {
             _ = tick.tick() => {
-                if let Ok(client) = pool.get().await {
-                    if let Err(error) = jobs::heartbeat(&client, &worker_id).await {
-                        tracing::warn!(%error, "heartbeat failed");
-                    }
+                let beat = async {
+                    let client = pool.get().await?;
+                    jobs::heartbeat(&client, &worker_id, &queues).await
+                };
+                match beat.await {
+                    Ok(true) => tracing::warn!(
+                        worker = %worker_id,
+                        "this worker was taken for dead (no heartbeat for 3 intervals) and its \
+                         running jobs were rescued: they run again, and their completions here \
+                         are refused; registered again"
+                    ),
+                    Ok(false) => {}
+                    Err(error) => tracing::warn!(%error, "heartbeat failed"),
                 }
             }
             _ = stop.cancelled() => return,

@@ -13,6 +13,15 @@ pub async fn create_database(client: &Client, name: &str) -> Result<bool, StoreE
     match client.batch_execute(&statement).await {
         Ok(()) => Ok(true),
         Err(error) if error.code() == Some(&SqlState::DUPLICATE_DATABASE) => Ok(false),
+        // Two processes creating it at once: the loser fails on the catalog's unique index
+        // instead (seen with tests starting together on a fresh machine).
+        Err(error)
+            if error.code() == Some(&SqlState::UNIQUE_VIOLATION)
+                && error.as_db_error().and_then(|e| e.constraint())
+                    == Some("pg_database_datname_index") =>
+        {
+            Ok(false)
+        }
         Err(error) => Err(error.into()),
     }
 }

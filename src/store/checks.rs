@@ -8,6 +8,7 @@ use super::StoreError;
 const STORED_OFFSETS: &str = include_str!("../../sql/checks/stored_offsets.sql");
 const DEAD_LETTER_OFFSETS: &str = include_str!("../../sql/checks/dead_letter_offsets.sql");
 const JOB_HISTORY: &str = include_str!("../../sql/checks/job_history.sql");
+const JOB_OUTCOMES: &str = include_str!("../../sql/checks/job_outcomes.sql");
 
 /// Sum of the group's stored next offsets: messages made durable when offsets start at 0.
 pub async fn stored_offsets<C: GenericClient>(
@@ -32,4 +33,24 @@ pub async fn job_history<C: GenericClient>(
 ) -> Result<Vec<(i32, String)>, StoreError> {
     let rows = client.query(JOB_HISTORY, &[&job_id]).await?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// How a set of jobs ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobOutcomes {
+    /// Jobs in state `completed`.
+    pub completed: i64,
+    /// The most `completed` history rows of any one job (1: none completed twice).
+    pub most_completions: i64,
+    /// Their attempts that a rescuer took back.
+    pub rescued: i64,
+}
+
+/// How jobs `ids` ended (see [`JobOutcomes`]).
+pub async fn job_outcomes<C: GenericClient>(
+    client: &C,
+    ids: &[i64],
+) -> Result<JobOutcomes, StoreError> {
+    let row = client.query_one(JOB_OUTCOMES, &[&ids]).await?;
+    Ok(JobOutcomes { completed: row.get(0), most_completions: row.get(1), rescued: row.get(2) })
 }

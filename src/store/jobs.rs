@@ -368,10 +368,16 @@ pub async fn register_worker<C: GenericClient>(
     Ok(())
 }
 
-/// Records that a worker is alive.
-pub async fn heartbeat<C: GenericClient>(client: &C, worker_id: &str) -> Result<(), StoreError> {
-    client.execute(HEARTBEAT, &[&worker_id]).await?;
-    Ok(())
+/// Records that the worker is alive; registers it again (and returns true) when a rescuer had
+/// removed it as dead. Its jobs running then were rescued and will run again; their
+/// completions by this worker are refused (attempt fencing).
+pub async fn heartbeat<C: GenericClient>(
+    client: &C,
+    worker_id: &str,
+    queues: &[String],
+) -> Result<bool, StoreError> {
+    let statement = client.prepare_cached(HEARTBEAT).await?;
+    Ok(client.query_one(&statement, &[&worker_id, &queues]).await?.get(0))
 }
 
 /// Removes a worker that stopped cleanly.

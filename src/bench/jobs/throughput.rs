@@ -40,9 +40,22 @@ async fn drain(bench: &Bench, n: usize, completed_before: i64) -> anyhow::Result
     bench.backlog(n, |_| noop()).await?;
     jobs::truncate_history_only(&bench.pool.get().await?).await?;
     let before = Statements::now();
+    let cpu_before = Cpu::now();
     let (workers, mut starts) = bench.noop_workers(bench.worker(bench.args.concurrency)).await?;
     let first: Instant =
         tokio::time::timeout(PHASE_TIMEOUT, starts.recv()).await?.expect("a handler starts");
+    // As the peer does: count handler starts in the process, then poll the database only for
+    // the last completions to become durable (a count every few ms during the whole drain
+    // would cost Postgres more than the drain's own statements at this rate).
+    tokio::time::timeout(PHASE_TIMEOUT, async {
+        for _ in 1..n {
+            starts.recv().await.expect("the worker runs until shut down");
+        }
+    })
+    .await
+    .map_err(|_| {
+        anyhow::anyhow!("claim_complete did not start every job within {PHASE_TIMEOUT:?}")
+    })?;
     bench.until_drained("claim_complete").await?;
     let completed = jobs::count_in_state(&bench.pool.get().await?, "completed").await?;
     anyhow::ensure!(
@@ -52,6 +65,9 @@ async fn drain(bench: &Bench, n: usize, completed_before: i64) -> anyhow::Result
     );
     let rate = n as f64 / first.elapsed().as_secs_f64();
     Statements::now().report_since(&before, n);
+    if let (Some(then), Some(now)) = (cpu_before, Cpu::now()) {
+        now.report_since(&then, n);
+    }
     workers.shutdown(Duration::from_secs(10)).await;
     Ok(rate)
 }
@@ -88,6 +104,50 @@ impl Statements {
             "  ({}; {})",
             line("claim", self.claims, before.claims),
             line("completion", self.completions, before.completions)
+        );
+    }
+}
+
+/// CPU time (Linux /proc): this process's and the whole machine's busy time, in seconds.
+struct Cpu {
+    own: f64,
+    machine: f64,
+    steal: f64,
+}
+
+impl Cpu {
+    fn now() -> Option<Cpu> {
+        // Clock ticks: 100 per second on every Linux this runs on (USER_HZ).
+        const TICK: f64 = 0.01;
+        let own = std::fs::read_to_string("/proc/self/stat").ok()?;
+        // Fields after the command name (which may hold spaces): utime and stime are 14 and 15.
+        let fields: Vec<&str> = own.rsplit_once(')')?.1.split_whitespace().collect();
+        let own =
+            (fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?) * TICK;
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let cpu: Vec<f64> = stat
+            .lines()
+            .next()?
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        // user nice system idle iowait irq softirq steal: busy = all but idle, iowait and
+        // steal (time the hypervisor gave to other machines: noise, reported apart).
+        let busy = cpu.iter().take(7).sum::<f64>() - cpu.get(3)? - cpu.get(4)?;
+        Some(Cpu { own, machine: busy * TICK, steal: cpu.get(7)? * TICK })
+    }
+
+    /// Prints the CPU spent per job since `before`: by this process (claims, handlers,
+    /// completions on the client side) and by everything else (Postgres, mostly).
+    fn report_since(&self, before: &Cpu, jobs: usize) {
+        let per_job = |seconds: f64| seconds * 1e6 / jobs as f64;
+        let own = per_job(self.own - before.own);
+        let machine = per_job(self.machine - before.machine);
+        let steal = per_job(self.steal - before.steal);
+        eprintln!(
+            "  (CPU per job: {machine:.1} µs on the machine, of which goalstream {own:.1} µs, the rest {:.1} µs; {steal:.1} µs stolen by the hypervisor)",
+            machine - own
         );
     }
 }
