@@ -316,3 +316,29 @@ async fn a_child_added_while_its_parent_completes_is_released_by_that_completion
     assert_eq!(done.released, vec![child], "the completion saw the edge committed meanwhile");
     assert_eq!(state(&client, child).await, "available");
 }
+
+#[tokio::test]
+async fn with_history_off_completions_leave_no_history_but_failures_do() {
+    let db = TestDb::new(2).await;
+    let mut client = db.pool.get().await.unwrap();
+    let settings = QueueSettings { history: false, ..QueueSettings::default() };
+    jobs::enqueue(&client, &settings, &[job("a"), job("b")]).await.unwrap();
+    let claimed = jobs::claim(&client, "default", 10, "w").await.unwrap();
+    assert_eq!(claimed.len(), 2);
+    let done = jobs::complete(&mut client, &settings, &[(claimed[0].id, claimed[0].attempt)])
+        .await
+        .unwrap();
+    assert_eq!(done.completed, vec![claimed[0].id]);
+    let failure =
+        Failure { id: claimed[1].id, attempt: claimed[1].attempt, error: "refused".into() };
+    jobs::fail(&mut client, &settings, &[failure]).await.unwrap();
+    let outcomes: Vec<String> = client
+        .query("SELECT outcome FROM job_executions ORDER BY job_id", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(outcomes, ["failed"], "only the failure is recorded");
+    assert_eq!(state(&client, claimed[0].id).await, "completed");
+}

@@ -3,4 +3,4 @@
 SELECT attempt, outcome
 FROM job_executions
 WHERE job_id = $1
-ORDER BY id
+ORDER BY attempt, finished_at

@@ -1,6 +1,6 @@
 -- Completes running jobs, each only if its attempt is still the one named (a rescued job's
 -- stale worker cannot complete it), and records the history. Returns the completed ids.
---   $1 job ids; $2 attempts.
+--   $1 job ids; $2 attempts; $3 record a history row per completion.
 -- `lower(j.state) = 'running'` on purpose: written plainly, the condition lets the planner use
 -- the partial index jobs_running, whose row estimate (statistics taken while few jobs ran) is
 -- ~1, as the outer side of the join and rescan the id list for every running job: quadratic
@@ -14,6 +14,6 @@ WITH done AS (
     RETURNING j.id, j.attempt, j.worker_id, j.attempted_at
 ), history AS (
     INSERT INTO job_executions (job_id, attempt, worker_id, started_at, outcome)
-    SELECT id, attempt, worker_id, attempted_at, 'completed' FROM done
+    SELECT id, attempt, worker_id, attempted_at, 'completed' FROM done WHERE $3::bool
 )
 SELECT coalesce(array_agg(id ORDER BY id), '{}') AS completed FROM done

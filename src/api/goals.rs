@@ -46,7 +46,7 @@ pub async fn claim(
     match outcome {
         ClaimOutcome::Claimed { claimed_at, period_end, newly, job_id } => {
             if newly {
-                tracing::info!(%user_id, %goal_id, job_id, "goal claimed");
+                tracing::debug!(%user_id, %goal_id, job_id, "goal claimed");
             }
             Ok(Json(ClaimResponse {
                 user_id,

@@ -259,7 +259,7 @@ pub async fn complete(
     let aging = settings.aging_interval.as_secs_f64();
     // If a statement fails, the ones after it fail as "transaction aborted" and COMMIT rolls
     // back; the first error in statement order is the cause.
-    let complete_params: [&(dyn ToSql + Sync); 2] = [&ids, &attempts];
+    let complete_params: [&(dyn ToSql + Sync); 3] = [&ids, &attempts, &settings.history];
     let release_params: [&(dyn ToSql + Sync); 4] = [&ids, &aging, &false, &true];
     let (begin, completed, released, commit) = timed("jobs.complete", async {
         futures::join!(

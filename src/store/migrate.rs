@@ -30,6 +30,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0003_rewards.sql",
         sql: include_str!("../../sql/0003_rewards.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_history_log.sql",
+        sql: include_str!("../../sql/0004_history_log.sql"),
+    },
 ];
 
 const LOCK: &str = include_str!("../../sql/migrate/lock.sql");

@@ -1,7 +1,8 @@
 //! Claim + complete: N pre-enqueued no-op jobs drained by one worker pool, timed from the
 //! first handler start until every job is durably completed (history on), best of two. Then
 //! the same after `--after-completions` jobs went through the queue, to show that completed
-//! rows piling up (until the cleaner prunes them) do not slow claims down.
+//! rows piling up (until the cleaner prunes them) do not slow claims down. The fresh drain
+//! also runs with the history off (no `job_executions` row per completion).
 
 use std::time::{Duration, Instant};
 
@@ -13,16 +14,23 @@ pub(super) async fn run(bench: &Bench) -> anyhow::Result<Vec<JobsResult>> {
     let mut best: f64 = 0.0;
     for _ in 0..2 {
         bench.empty().await?;
-        best = best.max(drain(bench, n, 0).await?);
+        best = best.max(drain(bench, n, 0, true).await?);
     }
     let mut results = vec![result("claim_complete", best, "jobs/s", Some(55_000.0))];
+    eprintln!("  history off (no job_executions row per completion):");
+    let mut best_without: f64 = 0.0;
+    for _ in 0..2 {
+        bench.empty().await?;
+        best_without = best_without.max(drain(bench, n, 0, false).await?);
+    }
+    results.push(result("claim_complete_history_off", best_without, "jobs/s", None));
 
     let after = bench.args.after_completions;
     if after > 0 {
         bench.empty().await?;
-        let rate = drain(bench, after, 0).await?;
+        let rate = drain(bench, after, 0, true).await?;
         eprintln!("  ({after} jobs through the queue at {rate:.0} jobs/s)");
-        let rate = drain(bench, n, after as i64).await?;
+        let rate = drain(bench, n, after as i64, true).await?;
         results.push(result(&format!("claim_complete_after_{after}"), rate, "jobs/s", None));
         results.push(result(
             &format!("claim_complete_after_{after}_vs_fresh"),
@@ -35,13 +43,21 @@ pub(super) async fn run(bench: &Bench) -> anyhow::Result<Vec<JobsResult>> {
 }
 
 /// Enqueues `n` jobs (vacuumed, history emptied, as the peer does), drains them with a worker
-/// pool and returns the rate; `completed_before` jobs are already completed in the table.
-async fn drain(bench: &Bench, n: usize, completed_before: i64) -> anyhow::Result<f64> {
+/// pool and returns the rate; `completed_before` jobs are already completed in the table;
+/// `history`: the worker records a history row per completion.
+async fn drain(
+    bench: &Bench,
+    n: usize,
+    completed_before: i64,
+    history: bool,
+) -> anyhow::Result<f64> {
     bench.backlog(n, |_| noop()).await?;
     jobs::truncate_history_only(&bench.pool.get().await?).await?;
     let before = Statements::now();
     let cpu_before = Cpu::now();
-    let (workers, mut starts) = bench.noop_workers(bench.worker(bench.args.concurrency)).await?;
+    let mut config = bench.worker(bench.args.concurrency);
+    config.settings.history = history;
+    let (workers, mut starts) = bench.noop_workers(config).await?;
     let first: Instant =
         tokio::time::timeout(PHASE_TIMEOUT, starts.recv()).await?.expect("a handler starts");
     // As the peer does: count handler starts in the process, then poll the database only for
