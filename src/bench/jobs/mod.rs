@@ -84,6 +84,19 @@ pub enum Family {
     Recovery,
 }
 
+impl Family {
+    /// The progress line printed before the family runs.
+    fn title(self) -> &'static str {
+        match self {
+            Family::Create => "creating",
+            Family::Throughput => "claim + complete",
+            Family::Latency => "latency",
+            Family::Graphs => "graphs",
+            Family::Recovery => "dead worker",
+        }
+    }
+}
+
 /// One measured scenario.
 #[derive(Debug, Clone, Serialize)]
 pub struct JobsResult {
@@ -203,27 +216,19 @@ pub async fn run(database_url: &str, args: &JobsBenchArgs) -> anyhow::Result<Vec
         settings: QueueSettings::default(),
         args: args.clone(),
     };
-    let wanted = |family: Family| args.only.is_empty() || args.only.contains(&family);
     let mut results = Vec::new();
-    if wanted(Family::Create) {
-        eprintln!("creating");
-        results.extend(create::run(&bench).await?);
-    }
-    if wanted(Family::Throughput) {
-        eprintln!("claim + complete");
-        results.extend(throughput::run(&bench).await?);
-    }
-    if wanted(Family::Latency) {
-        eprintln!("latency");
-        results.extend(latency::run(&bench).await?);
-    }
-    if wanted(Family::Graphs) {
-        eprintln!("graphs");
-        results.extend(graph::run(&bench).await?);
-    }
-    if wanted(Family::Recovery) {
-        eprintln!("dead worker");
-        results.extend(recovery::run(&bench).await?);
+    for &family in <Family as clap::ValueEnum>::value_variants() {
+        if !args.only.is_empty() && !args.only.contains(&family) {
+            continue;
+        }
+        eprintln!("{}", family.title());
+        results.extend(match family {
+            Family::Create => create::run(&bench).await?,
+            Family::Throughput => throughput::run(&bench).await?,
+            Family::Latency => latency::run(&bench).await?,
+            Family::Graphs => graph::run(&bench).await?,
+            Family::Recovery => recovery::run(&bench).await?,
+        });
     }
     drop(bench);
     admin::drop_schema(&admin_pool.get().await?, SCHEMA).await?;
