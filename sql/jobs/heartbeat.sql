@@ -3,6 +3,6 @@
 -- rescuer would take every job it claims from then on for a dead worker's. Returns true when
 -- the worker had to be registered again.
 --   $1 worker id; $2 queues.
-INSERT INTO workers AS w (id, queues) VALUES ($1, $2::text[])
+INSERT INTO workers (id, queues) VALUES ($1, $2::text[])
 ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()
 RETURNING (xmax = 0) AS registered_again

@@ -77,22 +77,17 @@ impl JobsInFlight {
         report: &mut ChaosReport,
     ) -> anyhow::Result<()> {
         let started = Instant::now();
-        let outcomes = loop {
-            let outcomes = checks::job_outcomes(&direct.get().await?, &self.ids).await?;
-            if outcomes.completed == self.ids.len() as i64 || started.elapsed() > timeout {
-                break outcomes;
-            }
+        while checks::job_outcomes(&direct.get().await?, &self.ids).await?.completed
+            < self.ids.len() as i64
+            && started.elapsed() < timeout
+        {
             tokio::time::sleep(Duration::from_millis(50)).await;
-        };
+        }
         let clean = self.workers.shutdown(Duration::from_secs(10)).await;
         self.stop.cancel();
         let _ = self.rescuer.await;
-        // A late completion of a rescued attempt would show up here.
-        let outcomes = if clean {
-            checks::job_outcomes(&direct.get().await?, &self.ids).await?
-        } else {
-            outcomes
-        };
+        // Read after the worker stopped: a late completion of a rescued attempt shows here.
+        let outcomes = checks::job_outcomes(&direct.get().await?, &self.ids).await?;
         report.detail("jobs", self.ids.len());
         report.detail("jobs_running_at_cut", self.running_at_cut);
         report.detail("jobs_completed", outcomes.completed);

@@ -11,19 +11,11 @@ use crate::store::jobs;
 
 pub(super) async fn run(bench: &Bench) -> anyhow::Result<Vec<JobsResult>> {
     let n = bench.args.jobs;
-    let mut best: f64 = 0.0;
-    for _ in 0..2 {
-        bench.empty().await?;
-        best = best.max(drain(bench, n, 0, true).await?);
-    }
+    let best = best_of_two(bench, n, true).await?;
     let mut results = vec![result("claim_complete", best, "jobs/s", Some(55_000.0))];
     eprintln!("  history off (no job_executions row per completion):");
-    let mut best_without: f64 = 0.0;
-    for _ in 0..2 {
-        bench.empty().await?;
-        best_without = best_without.max(drain(bench, n, 0, false).await?);
-    }
-    results.push(result("claim_complete_history_off", best_without, "jobs/s", None));
+    let without = best_of_two(bench, n, false).await?;
+    results.push(result("claim_complete_history_off", without, "jobs/s", None));
 
     let after = bench.args.after_completions;
     if after > 0 {
@@ -40,6 +32,16 @@ pub(super) async fn run(bench: &Bench) -> anyhow::Result<Vec<JobsResult>> {
         ));
     }
     Ok(results)
+}
+
+/// The better rate of two drains of `n` jobs, each from an empty queue.
+async fn best_of_two(bench: &Bench, n: usize, history: bool) -> anyhow::Result<f64> {
+    let mut best: f64 = 0.0;
+    for _ in 0..2 {
+        bench.empty().await?;
+        best = best.max(drain(bench, n, 0, history).await?);
+    }
+    Ok(best)
 }
 
 /// Enqueues `n` jobs (vacuumed, history emptied, as the peer does), drains them with a worker
