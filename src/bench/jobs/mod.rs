@@ -160,20 +160,6 @@ impl Bench {
         }
         Ok(())
     }
-
-    /// Waits until no job is available or running (bounded by [`PHASE_TIMEOUT`]).
-    async fn until_drained(&self, what: &str) -> anyhow::Result<()> {
-        let client = self.pool.get().await?;
-        let deadline = Instant::now() + PHASE_TIMEOUT;
-        while jobs::count_open(&client).await? > 0 {
-            anyhow::ensure!(
-                Instant::now() < deadline,
-                "{what} did not finish within {PHASE_TIMEOUT:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
-        Ok(())
-    }
 }
 
 /// Records each start and succeeds.
