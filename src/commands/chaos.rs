@@ -88,6 +88,11 @@ pub async fn run(database_url: &str, catalog_path: &Path, args: &ChaosArgs) -> a
     options.log_dir =
         args.log_dir.clone().unwrap_or_else(|| std::env::temp_dir().join("goalstream-chaos"));
     let scenarios = if args.all { Scenario::ALL.to_vec() } else { args.scenarios.clone() };
+    // Refused before anything runs: broker-restart on a real broker that would lose its log.
+    if let (Some(brokers), true) = (&args.brokers, scenarios.contains(&Scenario::BrokerRestart)) {
+        chaos::broker_process::BrokerProcess::find(brokers, args.kafka_up.clone())
+            .context("chaos broker-restart")?;
+    }
     let mut failed = Vec::new();
     for scenario in scenarios {
         let report = chaos::run(database_url, catalog.clone(), scenario, &options)
