@@ -136,6 +136,19 @@ async fn one_tenants_backlog_does_not_starve_another_tenants_job() {
 }
 
 #[tokio::test]
+async fn tenants_sharing_one_enqueue_call_take_turns() {
+    let db = TestDb::new(2).await;
+    let settings = QueueSettings { fair_quantum: Duration::from_millis(100), ..Default::default() };
+    let client = db.pool.get().await.unwrap();
+    let mut mixed: Vec<NewJob> = (0..500).map(|_| job("bulk").for_tenant("big")).collect();
+    mixed.extend((0..2).map(|_| job("one").for_tenant("small")));
+    jobs::enqueue(&client, &settings, &mixed).await.unwrap();
+    let claimed = jobs::claim(&client, "default", 4, "w").await.unwrap();
+    let tenants: Vec<&str> = claimed.iter().map(|j| j.tenant.as_str()).collect();
+    assert_eq!(tenants.iter().filter(|t| **t == "small").count(), 2, "{tenants:?}");
+}
+
+#[tokio::test]
 async fn failures_retry_with_backoff_then_die_and_cancel_dependents() {
     let db = TestDb::new(2).await;
     let settings = QueueSettings::default();

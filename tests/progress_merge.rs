@@ -87,6 +87,30 @@ async fn claimed_row_is_untouched_in_its_period() {
 }
 
 #[tokio::test]
+async fn every_skip_reason_is_counted_in_one_flush() {
+    let (db, store, mut client, mut clock) = setup().await;
+    let c = store.catalog().clone();
+    let now = clock.tick();
+    let later = Some(now + Duration::hours(3));
+    let earlier = Some(now - Duration::hours(1));
+    put_row(&db.pool, "u1", "kills-20", 20, "claimed", true, later).await;
+    put_row(&db.pool, "u2", "kills-20", 2, "in_progress", false, None).await;
+    put_row(&db.pool, "u3", "kills-20", 25, "claimed", true, earlier).await;
+    put_row(&db.pool, "u3", "kills-5-nd", 1, "in_progress", false, None).await;
+    put_row(&db.pool, "u4", "kills-5-nd", 1, "in_progress", true, None).await;
+    let updates: Vec<ProgressUpdate> = ["u1", "u2", "u3", "u4"]
+        .into_iter()
+        .flat_map(|u| event(&c, u, "kills", None, Some(2)))
+        .collect();
+    let outcome = flush(&store, &mut client, now, &updates).await;
+    // u1, u2: kills-5-nd has no row; u2's kills-20 and u3's kills-5-nd are inactive; u1's
+    // kills-20 is claimed in its period. u3's kills-20 was claimed in a past period: reset.
+    assert_eq!(outcome.skipped, Skipped { unassigned: 2, inactive: 2, claimed: 1 });
+    assert_eq!((outcome.inserted, outcome.updated), (1, 2), "u4's kills-20; u3's, u4's nd");
+    assert_eq!(row(&db.pool, "u3", "kills-20").await.status, "in_progress");
+}
+
+#[tokio::test]
 async fn claimed_row_of_a_past_period_is_reset() {
     let (db, store, mut client, mut clock) = setup().await;
     let c = store.catalog().clone();

@@ -4,15 +4,17 @@
 -- commit).
 --   $1 kinds; $2 queues; $3 tenants; $4 priorities; $5 args; $6 max attempts;
 --   $7 run_at (NULL: now); $8 unique keys; $9 pending parent counts;
---   $10 aging interval (s); $11 fairness quantum (s).
+--   $10 aging interval (s); $11 fairness quantum (s);
+--   $12 each job's rank among this call's jobs of its queue and tenant (0, 1, ...);
+--   $13 how many jobs this call has for the job's queue and tenant.
+-- The caller counts ranks and batch sizes (a window over the jobs here cost more than the
+-- insert of a few thousand rows).
 WITH input AS (
-    SELECT i.*,
-           row_number() OVER (PARTITION BY i.queue, i.tenant ORDER BY i.n) - 1 AS k,
-           count(*) OVER (PARTITION BY i.queue, i.tenant) AS batch
+    SELECT *
     FROM unnest($1::text[], $2::text[], $3::text[], $4::int2[], $5::jsonb[], $6::int4[],
-                $7::timestamptz[], $8::text[], $9::int4[])
+                $7::timestamptz[], $8::text[], $9::int4[], $12::int4[], $13::int4[])
         WITH ORDINALITY AS i(kind, queue, tenant, priority, args, max_attempts, run_at,
-                             unique_key, pending_parents, n)
+                             unique_key, pending_parents, k, batch, n)
 ), clocks AS (
     -- The new clock is where the tenant's next batch starts; this batch's jobs take the
     -- `batch` quanta just before it.

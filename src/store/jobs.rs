@@ -187,6 +187,7 @@ async fn insert<C: GenericClient>(
     let run_at: Vec<Option<chrono::DateTime<chrono::Utc>>> =
         jobs.iter().map(|j| j.run_at).collect();
     let keys: Vec<Option<&str>> = jobs.iter().map(|j| j.unique_key.as_deref()).collect();
+    let (ranks, batches) = tenant_ranks(jobs);
     let aging = settings.aging_interval.as_secs_f64();
     let quantum = settings.fair_quantum.as_secs_f64();
     let statement = client.prepare_cached(ENQUEUE).await?;
@@ -206,11 +207,29 @@ async fn insert<C: GenericClient>(
                 &pending,
                 &aging,
                 &quantum,
+                &ranks,
+                &batches,
             ],
         ),
     )
     .await?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// Per job, its rank among the jobs of its queue and tenant (in input order) and how many
+/// those are: the fair start times of `sql/jobs/enqueue.sql` space a tenant's batch by them.
+fn tenant_ranks(jobs: &[NewJob]) -> (Vec<i32>, Vec<i32>) {
+    let mut counts: HashMap<(&str, &str), i32> = HashMap::new();
+    let ranks = jobs
+        .iter()
+        .map(|j| {
+            let count = counts.entry((j.queue.as_str(), j.tenant.as_str())).or_insert(0);
+            *count += 1;
+            *count - 1
+        })
+        .collect();
+    let batches = jobs.iter().map(|j| counts[&(j.queue.as_str(), j.tenant.as_str())]).collect();
+    (ranks, batches)
 }
 
 /// Claims at most `limit` jobs of `queue` for `worker_id` (the free slots of the worker).

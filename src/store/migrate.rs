@@ -35,6 +35,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0004_history_log.sql",
         sql: include_str!("../../sql/0004_history_log.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_progress_held.sql",
+        sql: include_str!("../../sql/0005_progress_held.sql"),
+    },
 ];
 
 const LOCK: &str = include_str!("../../sql/migrate/lock.sql");

@@ -4,9 +4,11 @@
 //! Per flush: `BEGIN` → binary `COPY` of the updates into the connection's temp staging table →
 //! then, pipelined (sent at once, run in order, one wait): the fenced offset move (first, so its
 //! row locks order concurrent flushes of the same partitions), the dead letters, one `MERGE`
-//! statement (`sql/progress/merge.sql`) and its result → a `goal.completed` job per goal that
-//! completed (when any did) → `COMMIT`. Five round trips in all, six with completions. The staging table is
-//! created once per pooled connection ([`prepare_connection`]) and emptied by every commit.
+//! statement (`sql/progress/merge.sql`) and its result → why rows were skipped (when any were)
+//! → the planner settings back to the session's and a `goal.completed` job per goal that
+//! completed (when any did) → `COMMIT`. Five round trips in all, seven with skipped rows and
+//! completions. The staging table is created once per pooled connection
+//! ([`prepare_connection`]) and emptied by every commit.
 
 use std::sync::Arc;
 
@@ -27,6 +29,7 @@ use crate::update::{Change, ProgressUpdate};
 const STAGE: &str = include_str!("../../sql/progress/stage.sql");
 const COPY_STAGE: &str = include_str!("../../sql/progress/copy_stage.sql");
 const PLAN_SETTINGS: &str = include_str!("../../sql/progress/plan_settings.sql");
+const PLAN_DEFAULTS: &str = include_str!("../../sql/progress/plan_defaults.sql");
 const INSERTED_SO_FAR: &str = include_str!("../../sql/progress/inserted_so_far.sql");
 const MERGE: &str = include_str!("../../sql/progress/merge.sql");
 const MERGE_RESULT: &str = include_str!("../../sql/progress/merge_result.sql");
@@ -238,20 +241,29 @@ impl ProgressStore {
                 Some(CompletedGoal { user_id, goal })
             })
             .collect();
-        if let (Some(settings), false) = (&self.completion_jobs, outcome.completed.is_empty()) {
-            let jobs: Vec<NewJob> =
-                outcome.completed.iter().map(|c| self.completion_job(c, batch.now)).collect();
-            outcome.jobs_enqueued =
-                jobs::enqueue(&tx, settings, &jobs).await?.iter().flatten().count() as u64;
-        }
         if merged < outcome.staged {
-            let reasons = tx.prepare_cached(SKIP_REASONS).await?;
-            let row = tx.query_one(&reasons, &now).await?;
+            let skipped = (outcome.staged - merged) as i64;
+            let row = timed("progress.skip_reasons", async {
+                let reasons = tx.prepare_cached(SKIP_REASONS).await?;
+                tx.query_one(&reasons, &[&batch.now, &skipped]).await
+            })
+            .await?;
             outcome.skipped = Skipped {
                 unassigned: count(row.get("unassigned")),
                 inactive: count(row.get("inactive")),
                 claimed: count(row.get("claimed")),
             };
+        }
+        if let (Some(settings), false) = (&self.completion_jobs, outcome.completed.is_empty()) {
+            let jobs: Vec<NewJob> =
+                outcome.completed.iter().map(|c| self.completion_job(c, batch.now)).collect();
+            // The planner settings go back first, in the same round trip.
+            let (defaults, ids) = futures::join!(
+                tx.batch_execute(PLAN_DEFAULTS),
+                jobs::enqueue(&tx, settings, &jobs)
+            );
+            defaults?;
+            outcome.jobs_enqueued = ids?.iter().flatten().count() as u64;
         }
         timed("progress.commit", finish(tx, commit)).await?;
         Ok(outcome)
