@@ -142,7 +142,7 @@ async fn concurrent_claims_enqueue_one_job() {
 }
 
 #[tokio::test]
-async fn the_claim_reuses_the_reward_job_the_flush_enqueued() {
+async fn the_flush_job_and_the_claim_job_grant_the_reward_once() {
     let api = TestApi::start(3).await;
     let store = ProgressStore::new(api.catalog.clone());
     let now = Utc::now() - Duration::seconds(10);
@@ -158,17 +158,32 @@ async fn the_claim_reuses_the_reward_job_the_flush_enqueued() {
     assert_eq!(outcome.jobs_enqueued, 1, "the flush enqueued reach-level-10's reward job");
     let reply = api.call("POST", &claim_path("u1", "reach-level-10"), None).await;
     assert_eq!(reply.status, 200, "{reply:?}");
-    assert_eq!(api.count(REWARD_JOBS).await, 1, "deduplicated by the unique key");
+    let again = api.call("POST", &claim_path("u1", "reach-level-10"), None).await;
+    assert_eq!(again.body, reply.body);
+    assert_eq!(api.count(REWARD_JOBS).await, 2, "the flush's job and the claim's");
 
-    // A rotating goal: the period in the key comes from the row's expires_at, which is the
-    // flush's period end.
+    // A rotating goal: same arguments (the period comes from the row's expires_at, which is
+    // the flush's period end).
     let kills = support::fixtures::event(&api.catalog, "u1", "kills", None, Some(30));
     let kills_batch = goalstream::store::FlushBatch { updates: &kills, ..batch };
     store.flush(&mut api.db.pool.get().await.unwrap(), &kills_batch).await.unwrap();
     let reply = api.call("POST", &claim_path("u1", "daily-kills-25"), None).await;
     assert_eq!(reply.status, 200, "{reply:?}");
-    let daily_jobs = "SELECT count(*) FROM jobs WHERE args->>'goal_id' = 'daily-kills-25'";
-    assert_eq!(api.count(daily_jobs).await, 1, "deduplicated for a rotating goal too");
+
+    // Both jobs of each goal run: one grant per goal.
+    let client = api.db.pool.get().await.unwrap();
+    let claimed = jobs::claim(&client, "rewards", 10, "w").await.unwrap();
+    assert_eq!(claimed.len(), 4);
+    for goal in ["reach-level-10", "daily-kills-25"] {
+        let pair: Vec<_> = claimed.iter().filter(|j| j.args["goal_id"] == goal).collect();
+        assert_eq!(pair.len(), 2, "{goal}");
+        assert_eq!(pair[0].args, pair[1].args, "{goal}: the same job twice");
+    }
+    for job in &claimed {
+        RewardGrantHandler.run(job, &api.db.pool).await.unwrap();
+    }
+    let grants = "SELECT count(*) FROM reward_grants WHERE user_id = 'u1'";
+    assert_eq!(api.count(grants).await, 2, "one grant per goal");
 
     // Events after the claim leave the claimed row alone.
     let updates = support::fixtures::event(&api.catalog, "u1", "level", Some(14), None);
@@ -237,5 +252,5 @@ async fn claims_and_flushes_of_the_same_rows_interleave_without_errors() {
         assert_eq!(monthly.progress, 45, "other goals got every kill");
     }
     let daily_jobs = "SELECT count(*) FROM jobs WHERE args->>'goal_id' = 'daily-kills-25'";
-    assert_eq!(api.count(daily_jobs).await, 20, "one reward job per player");
+    assert_eq!(api.count(daily_jobs).await, 40, "per player the flush's job and one claim's");
 }

@@ -2,11 +2,11 @@
 //! checks the rules ([`check`]), marks the row claimed and enqueues the reward job. Statements
 //! in `sql/api/`.
 //!
-//! The reward job is the flush's own `goal.completed` job (same kind, queue, arguments and
-//! unique key, see [`reward_job`]): while the job the flush enqueued at completion is still
-//! live, the claim's enqueue is a no-op; either way the handler grants once per player, goal
-//! and period (`reward_grants` primary key). A second claim in the same period finds the row
-//! claimed and returns the first claim's result without enqueueing anything.
+//! The reward job is the flush's `goal.completed` job (same kind, queue and arguments, see
+//! [`reward_job`]) with a unique key per player, goal and period. The flush enqueued one when
+//! the goal completed; whichever of the two runs first grants the reward, the other finds the
+//! grant (`reward_grants` primary key) and grants nothing. A second claim in the same period
+//! finds the row claimed and returns the first claim's result without enqueueing anything.
 
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Client, GenericClient};
@@ -14,7 +14,7 @@ use futures::TryFutureExt;
 use tokio_postgres::types::ToSql;
 
 use super::jobs;
-use super::progress::{GOAL_COMPLETED, REWARDS_QUEUE};
+use super::progress::{self, GOAL_COMPLETED};
 use super::StoreError;
 use crate::catalog::Goal;
 use crate::jobs::{NewJob, QueueSettings};
@@ -231,22 +231,13 @@ pub async fn claim(
     }
 }
 
-/// The reward job of a goal completed in the period ending at `period_end`: the same job the
-/// flush enqueues when the goal completes (`store::progress`), so the unique key dedupes them.
+/// The reward job a claim enqueues: the flush's job ([`progress::reward_job`]) with a unique
+/// key per player, goal and period, so that claims never queue it twice. It does not dedupe
+/// against the flush's job (that one has no key): the handler grants once either way.
 pub fn reward_job(user_id: &str, goal: &Goal, period_end: Option<DateTime<Utc>>) -> NewJob {
     let period = period_end.map_or_else(|| "always".to_string(), |t| t.to_rfc3339());
-    NewJob::new(
-        GOAL_COMPLETED,
-        serde_json::json!({
-            "user_id": user_id,
-            "goal_id": goal.goal_id,
-            "challenge_id": goal.challenge_id,
-            "period_end": period_end,
-            "reward": goal.reward,
-        }),
-    )
-    .in_queue(REWARDS_QUEUE)
-    .unique(format!("{GOAL_COMPLETED}:{user_id}:{}:{period}", goal.goal_id))
+    progress::reward_job(user_id, goal, period_end)
+        .unique(format!("{GOAL_COMPLETED}:{user_id}:{}:{period}", goal.goal_id))
 }
 
 #[cfg(test)]

@@ -105,13 +105,19 @@ fn prerequisites_must_be_claimed_in_their_current_period() {
 }
 
 #[test]
-fn the_reward_job_matches_the_flush_job() {
+fn the_claims_reward_job_is_the_flush_job_with_a_unique_key() {
     let catalog = catalog();
     let daily = goal(&catalog, "daily-login");
     let end: DateTime<Utc> = "2026-03-05T00:00:00Z".parse().unwrap();
     let job = reward_job("u1", daily, Some(end));
+    let flush_job = progress::reward_job("u1", daily, Some(end));
+    assert_eq!(
+        (&job.kind, &job.queue, &job.args),
+        (&flush_job.kind, &flush_job.queue, &flush_job.args)
+    );
+    assert_eq!(flush_job.unique_key, None);
     assert_eq!(job.kind, GOAL_COMPLETED);
-    assert_eq!(job.queue, REWARDS_QUEUE);
+    assert_eq!(job.queue, progress::REWARDS_QUEUE);
     assert_eq!(
         job.unique_key.as_deref(),
         Some("goal.completed:u1:daily-login:2026-03-05T00:00:00+00:00")

@@ -21,7 +21,7 @@ use super::dead_letters::{self, DeadLetter};
 use super::jobs;
 use super::offsets::{self, OffsetMove};
 use super::StoreError;
-use crate::catalog::{Catalog, GoalRef};
+use crate::catalog::{Catalog, Goal, GoalRef};
 use crate::db::slow::timed;
 use crate::jobs::{NewJob, QueueSettings};
 use crate::update::{Change, ProgressUpdate};
@@ -269,24 +269,10 @@ impl ProgressStore {
         Ok(outcome)
     }
 
-    /// The reward job of a completed goal: unique per player, goal and period, so it exists
-    /// once however the flush is retried.
+    /// The reward job of a goal this flush completed.
     fn completion_job(&self, completed: &CompletedGoal, now: DateTime<Utc>) -> NewJob {
         let goal = self.catalog.goal(completed.goal);
-        let period_end = goal.rotation.period_end(now);
-        let period = period_end.map_or_else(|| "always".to_string(), |t| t.to_rfc3339());
-        NewJob::new(
-            GOAL_COMPLETED,
-            serde_json::json!({
-                "user_id": completed.user_id,
-                "goal_id": goal.goal_id,
-                "challenge_id": goal.challenge_id,
-                "period_end": period_end,
-                "reward": goal.reward,
-            }),
-        )
-        .in_queue(REWARDS_QUEUE)
-        .unique(format!("{GOAL_COMPLETED}:{}:{}:{period}", completed.user_id, goal.goal_id))
+        reward_job(&completed.user_id, goal, goal.rotation.period_end(now))
     }
 
     /// Encodes the updates as staging rows: sorted by key, repeated keys folded in their
@@ -334,6 +320,28 @@ impl ProgressStore {
         let staged = copy.rows();
         (copy.finish(), staged)
     }
+}
+
+/// The [`GOAL_COMPLETED`] job of a goal completed in the period ending at `period_end`: its
+/// handler grants the goal's reward once per player, goal and period.
+///
+/// The flush enqueues it without a unique key: it writes the job in the transaction in which
+/// the goal becomes `completed`, which happens once per period (completion is sticky, a retried
+/// flush rolled back entirely), so the job exists once without the cost of a unique index
+/// entry per completion (a third of the enqueue). The claim API enqueues the same job with a
+/// unique key ([`super::claims::reward_job`]).
+pub fn reward_job(user_id: &str, goal: &Goal, period_end: Option<DateTime<Utc>>) -> NewJob {
+    NewJob::new(
+        GOAL_COMPLETED,
+        serde_json::json!({
+            "user_id": user_id,
+            "goal_id": goal.goal_id,
+            "challenge_id": goal.challenge_id,
+            "period_end": period_end,
+            "reward": goal.reward,
+        }),
+    )
+    .in_queue(REWARDS_QUEUE)
 }
 
 async fn finish(tx: deadpool_postgres::Transaction<'_>, commit: bool) -> Result<(), StoreError> {
