@@ -42,10 +42,18 @@ pub struct Synthetic {
     users: usize,
     bad_ratio: f64,
     rng: SmallRng,
+    /// Latest value per (player, stat index).
     values: HashMap<(usize, usize), i64>,
-    delta_sums: HashMap<(String, String), i64>,
+    /// Sum of deltas per (player, stat index), for stats increment goals read.
+    sums: HashMap<(usize, usize), i64>,
     produced: u64,
+    /// The `ts` of the events, taken again every [`TS_EVERY`] events (clock reads and RFC 3339
+    /// formatting for every event were a tenth of the generator's time).
+    ts: String,
 }
+
+/// Events between two reads of the clock for `ts` (about a millisecond at peak rates).
+const TS_EVERY: u64 = 64;
 
 impl Synthetic {
     /// A stream over the catalog's stats for `users` players; `bad_ratio` of the events are
@@ -72,8 +80,9 @@ impl Synthetic {
             bad_ratio: bad_ratio.clamp(0.0, 1.0),
             rng: SmallRng::seed_from_u64(seed),
             values: HashMap::new(),
-            delta_sums: HashMap::new(),
+            sums: HashMap::new(),
             produced: 0,
+            ts: String::new(),
         }
     }
 
@@ -92,7 +101,10 @@ impl Synthetic {
         if self.rng.random_bool(self.bad_ratio) {
             return SyntheticEvent { payload: self.malformed(&key), key, malformed: true };
         }
-        let ts = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        if self.ts.is_empty() || self.produced.is_multiple_of(TS_EVERY) {
+            self.ts = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        }
+        let ts = &self.ts;
         let id = self.produced;
         if self.rng.random_bool(UNKNOWN_RATIO) {
             let payload = format!(
@@ -101,7 +113,7 @@ impl Synthetic {
             return SyntheticEvent { key, payload: payload.into_bytes(), malformed: false };
         }
         let index = self.rng.random_range(0..self.stats.len());
-        let stat = self.stats[index].clone();
+        let stat = &self.stats[index];
         let step = self.rng.random_range(1..=5);
         let mut fields = String::new();
         if stat.reads_value {
@@ -113,7 +125,7 @@ impl Synthetic {
             let delta = if stat.reads_value { step * 40 } else { step };
             fields.push_str(&format!(r#","delta":{delta}"#));
             if stat.reads_delta {
-                *self.delta_sums.entry((key.clone(), stat.code.clone())).or_insert(0) += delta;
+                *self.sums.entry((user, index)).or_insert(0) += delta;
             }
         }
         let payload = format!(
@@ -123,9 +135,15 @@ impl Synthetic {
         SyntheticEvent { key, payload: payload.into_bytes(), malformed: false }
     }
 
-    /// Sum of the deltas sent per (player, stat) for stats that increment goals read.
-    pub fn delta_sums(&self) -> &HashMap<(String, String), i64> {
-        &self.delta_sums
+    /// Sum of the deltas sent per (player, stat) for stats that increment goals read. Built on
+    /// each call: call it once, when producing is over.
+    pub fn delta_sums(&self) -> HashMap<(String, String), i64> {
+        self.sums
+            .iter()
+            .map(|(&(user, stat), &sum)| {
+                ((Self::user_id(user), self.stats[stat].code.clone()), sum)
+            })
+            .collect()
     }
 
     fn malformed(&mut self, key: &str) -> Vec<u8> {

@@ -153,7 +153,7 @@ impl Stage {
 
     /// Compares the database with what was produced.
     pub async fn verdict(&self, produced: &Produced) -> anyhow::Result<(Verdict, i64)> {
-        self.verdict_against(produced.stream.delta_sums()).await
+        self.verdict_against(&produced.stream.delta_sums()).await
     }
 
     /// The verdict against `sums` (what a broker's log holds, when it differs from what was

@@ -244,10 +244,11 @@ async fn check_increments(
         .collect();
     let ids: Vec<String> = goals.keys().cloned().collect();
     let rows = progress_query::by_goals(client, &ids).await?;
+    let sums = stream.delta_sums();
     let matching = rows
         .iter()
         .filter(|(user, goal, progress, _)| {
-            let expected = stream.delta_sums().get(&(user.clone(), goals[goal].clone()));
+            let expected = sums.get(&(user.clone(), goals[goal].clone()));
             expected == Some(progress)
         })
         .count();

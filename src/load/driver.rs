@@ -168,7 +168,7 @@ pub async fn run(
 
     let client = pool.get().await?;
     let verdict =
-        verdict::check(&client, &catalog, stream.delta_sums(), wall_started, wall_ended).await?;
+        verdict::check(&client, &catalog, &stream.delta_sums(), wall_started, wall_ended).await?;
     let stored = checks::stored_offsets(&client, &group).await?;
     let samples = samples.lock().expect("not poisoned").clone();
     let get = IngestStats::get;

@@ -79,8 +79,11 @@ impl Profile {
                 ..base
             },
             // Distinct keys: 1M players, so nearly every event is a new (player, goal) row.
+            // 16 partitions: the in-process broker keeps at most 5 MiB per partition, so a
+            // backlog of a few seconds would be deleted unread with 4.
             ProfileName::Peak => Profile {
                 rate: 60_000,
+                partitions: 16,
                 duration: Duration::from_secs(60),
                 users: 1_000_000,
                 api_clients: 200,
