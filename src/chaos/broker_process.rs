@@ -3,7 +3,6 @@
 //! killed with SIGKILL and started again on the same storage by the same script.
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -43,7 +42,7 @@ impl BrokerProcess {
     }
 
     /// Kills the broker with SIGKILL and waits until it is gone.
-    pub fn kill(&self) -> anyhow::Result<()> {
+    pub async fn kill(&self) -> anyhow::Result<()> {
         let pid = std::fs::read_to_string(self.file("pid"))
             .context("reading the broker's pid file")?
             .trim()
@@ -54,12 +53,16 @@ impl BrokerProcess {
             "pid {pid} of the broker on port {} is not a running tansu",
             self.port
         );
-        let status = Command::new("kill").args(["-KILL", &pid]).status().context("running kill")?;
+        let status = tokio::process::Command::new("kill")
+            .args(["-KILL", &pid])
+            .status()
+            .await
+            .context("running kill")?;
         anyhow::ensure!(status.success(), "kill -KILL {pid} failed");
         let deadline = Instant::now() + Duration::from_secs(10);
         while std::path::Path::new(&format!("/proc/{pid}")).exists() {
             anyhow::ensure!(Instant::now() < deadline, "tansu (pid {pid}) survived SIGKILL");
-            std::thread::sleep(Duration::from_millis(50));
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
         Ok(())
     }

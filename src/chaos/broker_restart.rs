@@ -30,7 +30,7 @@ pub async fn run(stage: &Stage, options: &Options) -> anyhow::Result<ChaosReport
     tokio::time::sleep(Duration::from_secs(options.seconds / 3)).await;
     let consumed_at_down = IngestStats::get(&stats.consumed);
     match &process {
-        Some(process) => process.kill()?,
+        Some(process) => process.kill().await?,
         None => stage.broker.take_down()?,
     }
     tracing::warn!(outage_s = options.outage_s, killed = process.is_some(), "chaos: broker down");

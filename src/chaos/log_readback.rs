@@ -31,7 +31,8 @@ pub struct LogContent {
 }
 
 /// Reads `partitions` partitions of `topic` at `bootstrap` from the start until none has
-/// delivered anything for `quiet` (at most `timeout` in all).
+/// delivered anything for `quiet` since the first message (at most `timeout` in all; an empty
+/// log is an error).
 pub async fn read(
     bootstrap: &str,
     topic: &str,
@@ -70,10 +71,13 @@ fn read_blocking(
     let mut ends: HashMap<i32, i64> = HashMap::new();
     let started = Instant::now();
     let mut last_message = Instant::now();
-    while last_message.elapsed() < quiet {
+    // The quiet period counts from the first message: a broker just restarted may take longer
+    // than `quiet` to deliver anything, and an empty read would pass for an empty log.
+    while content.messages == 0 || last_message.elapsed() < quiet {
         anyhow::ensure!(
             started.elapsed() < timeout,
-            "reading the log back took longer than {timeout:?}"
+            "reading the log back took longer than {timeout:?} ({} messages read)",
+            content.messages
         );
         let Some(message) = consumer.poll(Duration::from_millis(100)) else { continue };
         let message = message.context("reading the log back")?;
