@@ -68,6 +68,6 @@ async fn main() -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     service.shutdown(Duration::from_secs(5)).await;
-    println!("3 jobs completed; history in {SCHEMA}.job_executions");
+    println!("3 jobs completed; history in {SCHEMA}.job_history");
     Ok(())
 }

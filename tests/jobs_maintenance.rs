@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use goalstream::jobs::maintenance::{cleaner, rescuer, scheduler};
 use goalstream::jobs::{NewJob, QueueSettings};
-use goalstream::store::jobs;
+use goalstream::store::{checks, jobs, migrate};
 use serde_json::json;
 use support::TestDb;
 
@@ -46,7 +46,7 @@ async fn scheduler_makes_due_jobs_available() {
 }
 
 #[tokio::test]
-async fn cleaner_prunes_old_finished_jobs_and_history_only() {
+async fn cleaner_prunes_old_finished_jobs_keeping_their_history_for_its_retention() {
     let db = TestDb::new(2).await;
     let settings = QueueSettings::default();
     let mut client = db.pool.get().await.unwrap();
@@ -55,23 +55,14 @@ async fn cleaner_prunes_old_finished_jobs_and_history_only() {
     let claimed = jobs::claim(&client, "default", 2, "w").await.unwrap();
     let done: Vec<(i64, i32)> = claimed.iter().map(|j| (j.id, j.attempt)).collect();
     jobs::complete(&mut client, &settings, &done).await.unwrap();
-    // One completed job and its history are old; one is recent; one is still available.
-    client
-        .execute(
-            "UPDATE jobs SET finished_at = now() - interval '2 days' WHERE id = $1",
-            &[&done[0].0],
-        )
-        .await
-        .unwrap();
-    client
-        .execute(
-            "UPDATE job_executions SET finished_at = now() - interval '30 days' WHERE job_id = $1",
-            &[&done[0].0],
-        )
-        .await
-        .unwrap();
+    let (ancient, old) = (done[0].0, done[1].0);
+    // Finished 30 days ago (past both retentions), 2 days ago (past the job retention only);
+    // the third job is still available.
+    let age = "UPDATE jobs SET finished_at = now() - $2::int4 * interval '1 day' WHERE id = $1";
+    client.execute(age, &[&ancient, &30]).await.unwrap();
+    client.execute(age, &[&old, &2]).await.unwrap();
     let cleaner = cleaner::Cleaner::new(cleaner::Config::default(), db.pool.clone());
-    assert_eq!(cleaner.run_once().await.unwrap(), 2, "one job, one history row");
+    assert_eq!(cleaner.run_once().await.unwrap(), 2, "both finished jobs, no history yet");
     let left: Vec<i64> = client
         .query("SELECT id FROM jobs ORDER BY id", &[])
         .await
@@ -79,7 +70,52 @@ async fn cleaner_prunes_old_finished_jobs_and_history_only() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(left.len(), 2);
-    assert!(!left.contains(&done[0].0));
+    assert_eq!(left.len(), 1);
+    assert!(!left.contains(&ancient) && !left.contains(&old));
+    let history = |id| checks::job_history(&client, id);
+    assert_eq!(history(old).await.unwrap(), [(1, "completed".to_string())], "moved to the log");
+    assert!(history(ancient).await.unwrap().is_empty(), "past the history retention");
     assert_eq!(cleaner.run_once().await.unwrap(), 0, "nothing else is old");
+    client
+        .execute(
+            "UPDATE job_executions SET finished_at = now() - interval '30 days' WHERE job_id = $1",
+            &[&old],
+        )
+        .await
+        .unwrap();
+    assert_eq!(cleaner.run_once().await.unwrap(), 1, "the history row, once old");
+    assert!(history(old).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn upgrading_to_history_in_place_keeps_one_record_per_completion() {
+    let db = TestDb::new(2).await;
+    let settings = QueueSettings::default();
+    let mut client = db.pool.get().await.unwrap();
+    let batch: Vec<NewJob> = (0..2).map(|_| NewJob::new("k", json!({}))).collect();
+    jobs::enqueue(&client, &settings, &batch).await.unwrap();
+    let claimed = jobs::claim(&client, "default", 2, "w").await.unwrap();
+    let done: Vec<(i64, i32)> = claimed.iter().map(|j| (j.id, j.attempt)).collect();
+    jobs::complete(&mut client, &settings, &done).await.unwrap();
+    // Back to the schema before migration 6, whose completions also wrote a log row (here for
+    // the first job only, as with that version's history turned off for the second).
+    client
+        .batch_execute(
+            "DROP VIEW job_history; DELETE FROM goalstream_migrations WHERE version = 6;",
+        )
+        .await
+        .unwrap();
+    client
+        .execute(
+            "INSERT INTO job_executions (job_id, attempt, worker_id, outcome) \
+             VALUES ($1, 1, 'w', 'completed')",
+            &[&done[0].0],
+        )
+        .await
+        .unwrap();
+    assert_eq!(migrate::migrate(&mut client).await.unwrap(), [6]);
+    for (id, _) in done {
+        let history = checks::job_history(&client, id).await.unwrap();
+        assert_eq!(history, [(1, "completed".to_string())], "job {id}: one record");
+    }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use deadpool_postgres::Client;
 use goalstream::jobs::{Failure, JobGraph, NewJob, OnParentFailure, Parent, QueueSettings};
+use goalstream::store::checks;
 use goalstream::store::jobs::{self, Completed};
 use serde_json::json;
 use support::TestDb;
@@ -67,7 +68,7 @@ async fn fan_out_releases_all_children_in_the_completing_transaction() {
     assert_eq!(done.released.len(), 50);
     assert_eq!(jobs::claim(&client, "default", 100, "w").await.unwrap().len(), 50);
     let history: i64 =
-        client.query_one("SELECT count(*) FROM job_executions", &[]).await.unwrap().get(0);
+        client.query_one("SELECT count(*) FROM job_history", &[]).await.unwrap().get(0);
     assert_eq!(history, 1);
 }
 
@@ -331,10 +332,10 @@ async fn a_child_added_while_its_parent_completes_is_released_by_that_completion
 }
 
 #[tokio::test]
-async fn with_history_off_completions_leave_no_history_but_failures_do() {
+async fn a_completed_row_is_its_history_record_and_failures_are_logged() {
     let db = TestDb::new(2).await;
     let mut client = db.pool.get().await.unwrap();
-    let settings = QueueSettings { history: false, ..QueueSettings::default() };
+    let settings = QueueSettings::default();
     jobs::enqueue(&client, &settings, &[job("a"), job("b")]).await.unwrap();
     let claimed = jobs::claim(&client, "default", 10, "w").await.unwrap();
     assert_eq!(claimed.len(), 2);
@@ -345,13 +346,22 @@ async fn with_history_off_completions_leave_no_history_but_failures_do() {
     let failure =
         Failure { id: claimed[1].id, attempt: claimed[1].attempt, error: "refused".into() };
     jobs::fail(&mut client, &settings, &[failure]).await.unwrap();
-    let outcomes: Vec<String> = client
+    let logged: Vec<String> = client
         .query("SELECT outcome FROM job_executions ORDER BY job_id", &[])
         .await
         .unwrap()
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(outcomes, ["failed"], "only the failure is recorded");
-    assert_eq!(state(&client, claimed[0].id).await, "completed");
+    assert_eq!(logged, ["failed"], "a completion writes no log row: its job row is the record");
+    let completed = checks::job_history(&client, claimed[0].id).await.unwrap();
+    assert_eq!(completed, [(1, "completed".to_string())]);
+    let failed = checks::job_history(&client, claimed[1].id).await.unwrap();
+    assert_eq!(failed, [(1, "failed".to_string())]);
+    let worker: Option<String> = client
+        .query_one("SELECT worker_id FROM job_history WHERE job_id = $1", &[&claimed[0].id])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(worker.as_deref(), Some("w"), "the record names the worker");
 }

@@ -98,7 +98,7 @@ async fn runs_a_dag_in_order_and_completes_every_job_once() {
     assert_eq!(seen.first().map(String::as_str), Some("root"));
     assert_eq!(seen.last().map(String::as_str), Some("last"));
     assert_eq!(
-        count(&db.pool, "SELECT count(*) FROM job_executions WHERE outcome = 'completed'").await,
+        count(&db.pool, "SELECT count(*) FROM job_history WHERE outcome = 'completed'").await,
         12
     );
     assert_eq!(

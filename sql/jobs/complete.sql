@@ -1,6 +1,8 @@
 -- Completes running jobs, each only if its attempt is still the one named (a rescued job's
--- stale worker cannot complete it), and records the history. Returns the completed ids.
---   $1 job ids; $2 attempts; $3 record a history row per completion.
+-- stale worker cannot complete it). Returns the completed ids. The completed row (attempt,
+-- worker, attempted_at, finished_at) is the history record of the attempt (view job_history);
+-- the cleaner moves it to job_executions when it prunes the job.
+--   $1 job ids; $2 attempts.
 -- `lower(j.state) = 'running'` on purpose: written plainly, the condition lets the planner use
 -- the partial index jobs_running, whose row estimate (statistics taken while few jobs ran) is
 -- ~1, as the outer side of the join and rescan the id list for every running job: quadratic
@@ -11,9 +13,6 @@ WITH done AS (
     SET state = 'completed', finished_at = now()
     FROM unnest($1::int8[], $2::int4[]) AS d(id, attempt)
     WHERE j.id = d.id AND j.attempt = d.attempt AND lower(j.state) = 'running'
-    RETURNING j.id, j.attempt, j.worker_id, j.attempted_at
-), history AS (
-    INSERT INTO job_executions (job_id, attempt, worker_id, started_at, outcome)
-    SELECT id, attempt, worker_id, attempted_at, 'completed' FROM done WHERE $3::bool
+    RETURNING j.id
 )
 SELECT coalesce(array_agg(id ORDER BY id), '{}') AS completed FROM done

@@ -89,10 +89,6 @@ pub struct RunArgs {
     /// Job queues this process works on, comma-separated.
     #[arg(long, env = "GOALSTREAM_JOB_QUEUES", value_delimiter = ',', default_value = DEFAULT_QUEUES)]
     pub job_queues: Vec<String>,
-    /// Record an execution-history row (`job_executions`) for every completed job; false
-    /// saves an insert per job. Failed, rescued and cancelled attempts are always recorded.
-    #[arg(long, env = "GOALSTREAM_JOB_HISTORY", default_value_t = true, action = clap::ArgAction::Set)]
-    pub job_history: bool,
     /// Connections of the job side's own pool (kept apart from the flush workers' so that
     /// handlers never hold up a flush).
     #[arg(long, env = "GOALSTREAM_JOB_POOL_SIZE", default_value_t = CONNECTIONS + 2)]
@@ -263,9 +259,8 @@ async fn start_jobs(db_config: &DbConfig, args: &RunArgs) -> anyhow::Result<Opti
     anyhow::ensure!(args.job_pool_size >= 2, "--job-pool-size must be at least 2");
     let mut job_db = db_config.clone();
     job_db.pool_size = args.job_pool_size;
-    let mut worker = WorkerConfig::new(args.job_queues.clone(), args.job_concurrency)
+    let worker = WorkerConfig::new(args.job_queues.clone(), args.job_concurrency)
         .listening(job_db.pg_config()?);
-    worker.settings.history = args.job_history;
     let service =
         JobService::start(worker, db::create_pool(&job_db).await?, builtin_handlers()).await?;
     tracing::info!(worker = service.worker_id(), queues = ?args.job_queues, concurrency = args.job_concurrency, "job workers started");

@@ -35,19 +35,11 @@ pub struct QueueSettings {
     pub aging_interval: Duration,
     /// See [`DEFAULT_FAIR_QUANTUM`].
     pub fair_quantum: Duration,
-    /// Record a `job_executions` row for every completed attempt (on by default). Failed,
-    /// rescued and cancelled attempts are always recorded; off saves an insert per job
-    /// (`goalstream run --job-history false`).
-    pub history: bool,
 }
 
 impl Default for QueueSettings {
     fn default() -> Self {
-        QueueSettings {
-            aging_interval: DEFAULT_AGING_INTERVAL,
-            fair_quantum: DEFAULT_FAIR_QUANTUM,
-            history: true,
-        }
+        QueueSettings { aging_interval: DEFAULT_AGING_INTERVAL, fair_quantum: DEFAULT_FAIR_QUANTUM }
     }
 }
 

@@ -260,8 +260,9 @@ pub async fn claim<C: GenericClient>(
         .collect())
 }
 
-/// Completes `(id, attempt)` pairs in one transaction with their history and the release of
-/// their dependents; a pair whose attempt is no longer current (the job was rescued) is ignored.
+/// Completes `(id, attempt)` pairs in one transaction with the release of their dependents (the
+/// completed row is the attempt's history record, view `job_history`); a pair whose attempt is
+/// no longer current (the job was rescued) is ignored.
 ///
 /// One round trip: BEGIN, the completion, the release and COMMIT are sent at once. The release
 /// is a statement of its own, so its snapshot (taken after the completion waited for any
@@ -278,7 +279,7 @@ pub async fn complete(
     let aging = settings.aging_interval.as_secs_f64();
     // If a statement fails, the ones after it fail as "transaction aborted" and COMMIT rolls
     // back; the first error in statement order is the cause.
-    let complete_params: [&(dyn ToSql + Sync); 3] = [&ids, &attempts, &settings.history];
+    let complete_params: [&(dyn ToSql + Sync); 2] = [&ids, &attempts];
     let release_params: [&(dyn ToSql + Sync); 4] = [&ids, &aging, &false, &true];
     let (begin, completed, released, commit) = timed("jobs.complete", async {
         futures::join!(
@@ -433,13 +434,18 @@ pub async fn unclaim<C: GenericClient>(client: &C, jobs: &[(i64, i32)]) -> Resul
     Ok(client.execute(UNCLAIM, &[&ids, &attempts]).await?)
 }
 
-/// Deletes at most `limit` jobs finished longer than `retention` ago; returns how many.
+/// Deletes at most `limit` jobs finished longer than `retention` ago; returns how many. The
+/// completion record of each completed one moves to `job_executions` unless it is older than
+/// `history_retention`.
 pub async fn clean_jobs<C: GenericClient>(
     client: &C,
     retention: std::time::Duration,
+    history_retention: std::time::Duration,
     limit: i64,
 ) -> Result<u64, StoreError> {
-    let row = client.query_one(CLEAN_JOBS, &[&retention.as_secs_f64(), &limit]).await?;
+    let params: [&(dyn ToSql + Sync); 3] =
+        [&retention.as_secs_f64(), &limit, &history_retention.as_secs_f64()];
+    let row = client.query_one(CLEAN_JOBS, &params).await?;
     Ok(row.get::<_, i64>(0) as u64)
 }
 

@@ -40,6 +40,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0005_progress_held.sql",
         sql: include_str!("../../sql/0005_progress_held.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_history_in_place.sql",
+        sql: include_str!("../../sql/0006_history_in_place.sql"),
+    },
 ];
 
 const LOCK: &str = include_str!("../../sql/migrate/lock.sql");

@@ -1,7 +1,6 @@
 //! Claim + complete: N pre-enqueued no-op jobs drained by one worker pool, timed from the
-//! first handler start until every job is durably completed, best of two, with the history on
-//! and off (off: no `job_executions` row per completion) in the order on, off, off, on. Then
-//! the same after `--after-completions` jobs went through the queue, to show that completed
+//! first handler start until every job is durably completed (with its history: the completed
+//! row is the record of the attempt, view `job_history`), best of two. Then the same after `--after-completions` jobs went through the queue, to show that completed
 //! rows piling up (until the cleaner prunes them) do not slow claims down.
 
 use std::time::{Duration, Instant};
@@ -11,18 +10,19 @@ use crate::store::jobs;
 
 pub(super) async fn run(bench: &Bench) -> anyhow::Result<Vec<JobsResult>> {
     let n = bench.args.jobs;
-    let (best, without) = best_of_two(bench, n).await?;
-    let mut results = vec![
-        result("claim_complete", best, "jobs/s", Some(55_000.0)),
-        result("claim_complete_history_off", without, "jobs/s", None),
-    ];
+    let mut best: f64 = 0.0;
+    for _ in 0..2 {
+        bench.empty().await?;
+        best = best.max(drain(bench, n, 0).await?);
+    }
+    let mut results = vec![result("claim_complete", best, "jobs/s", Some(55_000.0))];
 
     let after = bench.args.after_completions;
     if after > 0 {
         bench.empty().await?;
-        let rate = drain(bench, after, 0, true).await?;
+        let rate = drain(bench, after, 0).await?;
         eprintln!("  ({after} jobs through the queue at {rate:.0} jobs/s)");
-        let rate = drain(bench, n, after as i64, true).await?;
+        let rate = drain(bench, n, after as i64).await?;
         results.push(result(&format!("claim_complete_after_{after}"), rate, "jobs/s", None));
         results.push(result(
             &format!("claim_complete_after_{after}_vs_fresh"),
@@ -34,44 +34,14 @@ pub(super) async fn run(bench: &Bench) -> anyhow::Result<Vec<JobsResult>> {
     Ok(results)
 }
 
-/// The better rates of two drains of `n` jobs each from an empty queue, with the history on
-/// and off, in the order on, off, off, on: the first drain of an invocation is the slowest
-/// (measured, five invocations: 53–77 µs of CPU per job against 44–63 for the later ones), and
-/// the machine's drift must weigh on both alike.
-async fn best_of_two(bench: &Bench, n: usize) -> anyhow::Result<(f64, f64)> {
-    let (mut on, mut off): (f64, f64) = (0.0, 0.0);
-    for order in [[true, false], [false, true]] {
-        for history in order {
-            if !history {
-                eprintln!("  history off (no job_executions row per completion):");
-            }
-            bench.empty().await?;
-            let rate = drain(bench, n, 0, history).await?;
-            if history {
-                on = on.max(rate);
-            } else {
-                off = off.max(rate);
-            }
-        }
-    }
-    Ok((on, off))
-}
-
 /// Enqueues `n` jobs (vacuumed, history emptied, as the peer does), drains them with a worker
-/// pool and returns the rate; `completed_before` jobs are already completed in the table;
-/// `history`: the worker records a history row per completion.
-async fn drain(
-    bench: &Bench,
-    n: usize,
-    completed_before: i64,
-    history: bool,
-) -> anyhow::Result<f64> {
+/// pool and returns the rate; `completed_before` jobs are already completed in the table.
+async fn drain(bench: &Bench, n: usize, completed_before: i64) -> anyhow::Result<f64> {
     bench.backlog(n, |_| noop()).await?;
     jobs::truncate_history_only(&bench.pool.get().await?).await?;
     let before = Statements::now();
     let cpu_before = Cpu::now();
-    let mut config = bench.worker(bench.args.concurrency);
-    config.settings.history = history;
+    let config = bench.worker(bench.args.concurrency);
     let (workers, mut starts) = bench.noop_workers(config).await?;
     let first: Instant =
         tokio::time::timeout(PHASE_TIMEOUT, starts.recv()).await?.expect("a handler starts");

@@ -11,7 +11,8 @@ use crate::store::{jobs, StoreError};
 
 /// How long finished jobs are kept.
 pub const DEFAULT_JOB_RETENTION: Duration = Duration::from_secs(24 * 3600);
-/// How long execution history is kept.
+/// How long execution history is kept (a completed job's record moves from its row to
+/// `job_executions` when the job is pruned).
 pub const DEFAULT_HISTORY_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Rows deleted per statement at most: short transactions, no long locks.
 pub const DEFAULT_BATCH: i64 = 10_000;
@@ -60,9 +61,10 @@ impl Cleaner {
     /// One round: one bounded batch of each; returns the rows deleted.
     pub async fn run_once(&self) -> Result<u64, StoreError> {
         let client = self.pool.get().await?;
-        let jobs = jobs::clean_jobs(&client, self.config.job_retention, DEFAULT_BATCH).await?;
-        let history =
-            jobs::clean_history(&client, self.config.history_retention, DEFAULT_BATCH).await?;
+        let Config { job_retention, history_retention } = self.config;
+        let jobs =
+            jobs::clean_jobs(&client, job_retention, history_retention, DEFAULT_BATCH).await?;
+        let history = jobs::clean_history(&client, history_retention, DEFAULT_BATCH).await?;
         Ok(jobs + history)
     }
 }
