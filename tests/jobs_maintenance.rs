@@ -24,10 +24,16 @@ async fn rescuer_returns_a_silent_workers_jobs_within_three_heartbeats() {
         db.pool.clone(),
     );
     assert!(rescuer.run_once().await.unwrap().is_empty(), "alive: nothing to rescue");
+    let stale_in = jobs::next_stale_in(&client, Duration::from_millis(300)).await.unwrap();
+    let stale_in = stale_in.expect("a registered worker");
+    assert!(stale_in <= Duration::from_millis(300), "the rescuer wakes when w goes stale");
+    assert!(stale_in > Duration::from_millis(150), "{stale_in:?}");
     tokio::time::sleep(Duration::from_millis(350)).await; // 3 heartbeats missed
     assert_eq!(rescuer.run_once().await.unwrap(), vec![claimed[0].id]);
     let workers: i64 = client.query_one("SELECT count(*) FROM workers", &[]).await.unwrap().get(0);
     assert_eq!(workers, 0, "the dead worker is removed");
+    let none = jobs::next_stale_in(&client, Duration::from_millis(300)).await.unwrap();
+    assert_eq!(none, None, "no worker, nothing to wait for");
 }
 
 #[tokio::test]

@@ -18,6 +18,7 @@ pub use super::queue_stats::{
     count_in_state, count_kind_by_state, count_open, depth, oldest_available, state_of, truncate,
     truncate_history_only, Depth,
 };
+pub use super::workers::{deregister_worker, heartbeat, next_stale_in, register_worker, rescue};
 
 const ENQUEUE: &str = include_str!("../../sql/jobs/enqueue.sql");
 const PARENTS: &str = include_str!("../../sql/jobs/parents.sql");
@@ -28,10 +29,6 @@ const RELEASE: &str = include_str!("../../sql/jobs/release.sql");
 const FAIL: &str = include_str!("../../sql/jobs/fail.sql");
 const CANCEL_DESCENDANTS: &str = include_str!("../../sql/jobs/cancel_descendants.sql");
 const PROMOTE_DUE: &str = include_str!("../../sql/jobs/promote_due.sql");
-const REGISTER_WORKER: &str = include_str!("../../sql/jobs/register_worker.sql");
-const HEARTBEAT: &str = include_str!("../../sql/jobs/heartbeat.sql");
-const DEREGISTER_WORKER: &str = include_str!("../../sql/jobs/deregister_worker.sql");
-const RESCUE: &str = include_str!("../../sql/jobs/rescue.sql");
 const UNCLAIM: &str = include_str!("../../sql/jobs/unclaim.sql");
 const CLEAN_JOBS: &str = include_str!("../../sql/jobs/clean_jobs.sql");
 const CLEAN_HISTORY: &str = include_str!("../../sql/jobs/clean_history.sql");
@@ -376,49 +373,6 @@ pub(crate) async fn release<C: GenericClient>(
 /// The ids of released children that became available.
 fn available(rows: &[tokio_postgres::Row]) -> Vec<i64> {
     rows.iter().filter(|r| r.get::<_, String>(1) == "available").map(|r| r.get(0)).collect()
-}
-
-/// Registers a worker (idempotent); call before its first claim.
-pub async fn register_worker<C: GenericClient>(
-    client: &C,
-    worker_id: &str,
-    queues: &[String],
-) -> Result<(), StoreError> {
-    client.execute(REGISTER_WORKER, &[&worker_id, &queues]).await?;
-    Ok(())
-}
-
-/// Records that the worker is alive; registers it again (and returns true) when a rescuer had
-/// removed it as dead. Its jobs running then were rescued and will run again; their
-/// completions by this worker are refused (attempt fencing).
-pub async fn heartbeat<C: GenericClient>(
-    client: &C,
-    worker_id: &str,
-    queues: &[String],
-) -> Result<bool, StoreError> {
-    let statement = client.prepare_cached(HEARTBEAT).await?;
-    Ok(client.query_one(&statement, &[&worker_id, &queues]).await?.get(0))
-}
-
-/// Removes a worker that stopped cleanly.
-pub async fn deregister_worker<C: GenericClient>(
-    client: &C,
-    worker_id: &str,
-) -> Result<(), StoreError> {
-    client.execute(DEREGISTER_WORKER, &[&worker_id]).await?;
-    Ok(())
-}
-
-/// Puts back at most `limit` running jobs of workers silent for `stale_after`; returns them.
-pub async fn rescue<C: GenericClient>(
-    client: &C,
-    stale_after: std::time::Duration,
-    limit: i64,
-) -> Result<Vec<i64>, StoreError> {
-    let row = client.query_one(RESCUE, &[&stale_after.as_secs_f64(), &limit]).await?;
-    let kinds: Vec<&str> = row.get(1);
-    Metrics::count_kinds(&metrics::global().jobs_rescued, kinds);
-    Ok(row.get(0))
 }
 
 /// Subscribes a dedicated session to job wake-ups (notifications whose payload is a queue).

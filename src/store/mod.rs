@@ -18,6 +18,7 @@ pub mod progress_query;
 pub mod queue_stats;
 pub mod rewards;
 pub mod user_progress;
+pub mod workers;
 
 pub use binary_copy::BinaryCopyBuf;
 pub use dead_letters::DeadLetter;

@@ -12,6 +12,9 @@ use crate::store::{jobs, StoreError};
 
 /// Jobs rescued per round at most.
 pub const DEFAULT_BATCH: i64 = 1_000;
+/// How long after a heartbeat goes stale by the process's clock the rescuer runs, so that it is
+/// stale on the database's clock too.
+const STALE_MARGIN: Duration = Duration::from_millis(5);
 
 /// Rescuer settings.
 #[derive(Debug, Clone, Copy)]
@@ -39,19 +42,54 @@ impl Rescuer {
         Rescuer { config, pool }
     }
 
-    /// Runs four times per heartbeat interval until `stop`, so that a dead worker's jobs are
-    /// back in the queue at most a quarter interval after its heartbeat went stale.
+    /// Runs until `stop`: at least four times per heartbeat interval, and again just after the
+    /// next worker's heartbeat would go stale, so a dead worker's jobs are back in the queue
+    /// within milliseconds of its third missed heartbeat.
     pub fn start(self, stop: CancellationToken) -> JoinHandle<()> {
-        let every = self.config.heartbeat_interval / 4;
-        super::every("rescuer", every, stop, move || {
-            let rescuer = self.clone();
-            async move { rescuer.run_once().await.map(|ids| ids.len() as u64) }
+        tokio::spawn(async move {
+            loop {
+                let wait = match self.round().await {
+                    Ok((rescued, next)) => {
+                        if !rescued.is_empty() {
+                            tracing::debug!(service = "rescuer", n = rescued.len(), "maintenance");
+                        }
+                        self.wait_for(next)
+                    }
+                    Err(error) => {
+                        tracing::warn!(service = "rescuer", %error, "maintenance failed; retrying next round");
+                        self.config.heartbeat_interval / 4
+                    }
+                };
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = stop.cancelled() => return,
+                }
+            }
         })
+    }
+
+    /// Sleep before the next round: until the next worker goes stale (and a little, so the
+    /// database sees it stale too), at most a quarter interval.
+    fn wait_for(&self, next_stale_in: Option<Duration>) -> Duration {
+        let quarter = self.config.heartbeat_interval / 4;
+        next_stale_in.map_or(quarter, |d| (d + STALE_MARGIN).min(quarter))
+    }
+
+    /// A round, and how long until the next registered worker goes stale.
+    async fn round(&self) -> Result<(Vec<i64>, Option<Duration>), StoreError> {
+        let rescued = self.run_once().await?;
+        let client = self.pool.get().await?;
+        let next = jobs::next_stale_in(&client, self.stale_after()).await?;
+        Ok((rescued, next))
+    }
+
+    fn stale_after(&self) -> Duration {
+        self.config.heartbeat_interval * 3
     }
 
     /// One round: returns the rescued job ids.
     pub async fn run_once(&self) -> Result<Vec<i64>, StoreError> {
         let client = self.pool.get().await?;
-        jobs::rescue(&client, self.config.heartbeat_interval * 3, DEFAULT_BATCH).await
+        jobs::rescue(&client, self.stale_after(), DEFAULT_BATCH).await
     }
 }
