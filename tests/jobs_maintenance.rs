@@ -4,6 +4,7 @@ mod support;
 
 use std::time::Duration;
 
+use deadpool_postgres::Client;
 use goalstream::jobs::maintenance::{cleaner, rescuer, scheduler};
 use goalstream::jobs::{NewJob, QueueSettings};
 use goalstream::store::{checks, jobs, migrate};
@@ -54,13 +55,8 @@ async fn scheduler_makes_due_jobs_available() {
 #[tokio::test]
 async fn cleaner_prunes_old_finished_jobs_keeping_their_history_for_its_retention() {
     let db = TestDb::new(2).await;
-    let settings = QueueSettings::default();
     let mut client = db.pool.get().await.unwrap();
-    let batch: Vec<NewJob> = (0..3).map(|_| NewJob::new("k", json!({}))).collect();
-    jobs::enqueue(&client, &settings, &batch).await.unwrap();
-    let claimed = jobs::claim(&client, "default", 2, "w").await.unwrap();
-    let done: Vec<(i64, i32)> = claimed.iter().map(|j| (j.id, j.attempt)).collect();
-    jobs::complete(&mut client, &settings, &done).await.unwrap();
+    let done = enqueue_and_complete(&mut client, 3, 2).await;
     let (ancient, old) = (done[0].0, done[1].0);
     // Finished 30 days ago (past both retentions), 2 days ago (past the job retention only);
     // the third job is still available.
@@ -96,13 +92,8 @@ async fn cleaner_prunes_old_finished_jobs_keeping_their_history_for_its_retentio
 #[tokio::test]
 async fn upgrading_to_history_in_place_keeps_one_record_per_completion() {
     let db = TestDb::new(2).await;
-    let settings = QueueSettings::default();
     let mut client = db.pool.get().await.unwrap();
-    let batch: Vec<NewJob> = (0..2).map(|_| NewJob::new("k", json!({}))).collect();
-    jobs::enqueue(&client, &settings, &batch).await.unwrap();
-    let claimed = jobs::claim(&client, "default", 2, "w").await.unwrap();
-    let done: Vec<(i64, i32)> = claimed.iter().map(|j| (j.id, j.attempt)).collect();
-    jobs::complete(&mut client, &settings, &done).await.unwrap();
+    let done = enqueue_and_complete(&mut client, 2, 2).await;
     // Back to the schema before migration 6, whose completions also wrote a log row (here for
     // the first job only, as with that version's history turned off for the second).
     client
@@ -124,4 +115,15 @@ async fn upgrading_to_history_in_place_keeps_one_record_per_completion() {
         let history = checks::job_history(&client, id).await.unwrap();
         assert_eq!(history, [(1, "completed".to_string())], "job {id}: one record");
     }
+}
+
+/// Enqueues `n` jobs and completes `completed` of them (worker "w"); returns (id, attempt).
+async fn enqueue_and_complete(client: &mut Client, n: usize, completed: i64) -> Vec<(i64, i32)> {
+    let settings = QueueSettings::default();
+    let batch: Vec<NewJob> = (0..n).map(|_| NewJob::new("k", json!({}))).collect();
+    jobs::enqueue(&*client, &settings, &batch).await.unwrap();
+    let claimed = jobs::claim(&*client, "default", completed, "w").await.unwrap();
+    let done: Vec<(i64, i32)> = claimed.iter().map(|j| (j.id, j.attempt)).collect();
+    jobs::complete(client, &settings, &done).await.unwrap();
+    done
 }
