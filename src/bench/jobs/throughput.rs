@@ -1,7 +1,8 @@
 //! Claim + complete: N pre-enqueued no-op jobs drained by one worker pool, timed from the
 //! first handler start until every job is durably completed (with its history: the completed
-//! row is the record of the attempt, view `job_history`), best of two. Then the same after `--after-completions` jobs went through the queue, to show that completed
-//! rows piling up (until the cleaner prunes them) do not slow claims down.
+//! row is the record of the attempt, view `job_history`), best of two. Then the same after
+//! `--after-completions` jobs went through the queue, to show that completed rows piling up
+//! (until the cleaner prunes them) do not slow claims down.
 
 use std::time::{Duration, Instant};
 
