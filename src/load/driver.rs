@@ -18,7 +18,7 @@ use super::http::BaseUrl;
 use super::profile::Profile;
 use super::report::{Latency, Memory, TierReport};
 use super::sampler::{self, Sampler};
-use super::verdict;
+use super::{sizing, verdict};
 use crate::catalog::Catalog;
 use crate::commands::producer::{producer, send_events};
 use crate::db::{self, DbConfig};
@@ -170,6 +170,8 @@ pub async fn run(
     let verdict =
         verdict::check(&client, &catalog, &stream.delta_sums(), wall_started, wall_ended).await?;
     let stored = checks::stored_offsets(&client, &group).await?;
+    let (table, primary_key, shared_buffers) = checks::progress_fit(&client).await?;
+    let hints: Vec<String> = sizing::hint(table, primary_key, shared_buffers).into_iter().collect();
     let samples = samples.lock().expect("not poisoned").clone();
     let get = IngestStats::get;
     let quantile = |q| stats.latency_quantile_ms(q).0;
@@ -226,6 +228,7 @@ pub async fn run(
         elapsed_s: elapsed.as_secs_f64(),
         started_at: wall_started,
         notes,
+        hints,
         samples,
     })
 }

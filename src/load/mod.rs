@@ -8,6 +8,7 @@
 //! - [`sampler`]: produced / consumed / durable, lag and RSS, once per second.
 //! - [`api`] and [`http`]: virtual users against the REST API, latency per endpoint.
 //! - [`verdict`]: lost and duplicated increments, database vs produced.
+//! - [`sizing`]: a hint when the progress table outgrew the server's cache.
 //! - [`report`], [`plot`], [`output`]: the summary, `--json`, SVG plots, `docs/load-report.md`.
 //!
 //! The chaos scenarios (`goalstream chaos`) reuse the broker, verdict and report parts; they
@@ -23,4 +24,5 @@ pub mod plot;
 pub mod profile;
 pub mod report;
 pub mod sampler;
+pub mod sizing;
 pub mod verdict;

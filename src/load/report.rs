@@ -113,6 +113,8 @@ pub struct TierReport {
     pub started_at: DateTime<Utc>,
     /// What went wrong, if anything.
     pub notes: Vec<String>,
+    /// What may explain the numbers without anything going wrong (server sizing).
+    pub hints: Vec<String>,
     /// The time series (one sample per second).
     pub samples: Vec<Sample>,
 }
@@ -233,6 +235,9 @@ impl TierReport {
         }
         for note in &self.notes {
             out.push_str(&format!("  note              {note}\n"));
+        }
+        for hint in &self.hints {
+            out.push_str(&format!("  hint              {hint}\n"));
         }
         out
     }

@@ -9,6 +9,7 @@ const STORED_OFFSETS: &str = include_str!("../../sql/checks/stored_offsets.sql")
 const DEAD_LETTER_OFFSETS: &str = include_str!("../../sql/checks/dead_letter_offsets.sql");
 const JOB_HISTORY: &str = include_str!("../../sql/checks/job_history.sql");
 const JOB_OUTCOMES: &str = include_str!("../../sql/checks/job_outcomes.sql");
+const PROGRESS_FIT: &str = include_str!("../../sql/checks/progress_fit.sql");
 
 /// Sum of the group's stored next offsets: messages made durable when offsets start at 0.
 pub async fn stored_offsets<C: GenericClient>(
@@ -53,4 +54,10 @@ pub async fn job_outcomes<C: GenericClient>(
 ) -> Result<JobOutcomes, StoreError> {
     let row = client.query_one(JOB_OUTCOMES, &[&ids]).await?;
     Ok(JobOutcomes { completed: row.get(0), most_completions: row.get(1), rescued: row.get(2) })
+}
+
+/// Bytes of `user_goal_progress`, of its primary key, and of the server's `shared_buffers`.
+pub async fn progress_fit<C: GenericClient>(client: &C) -> Result<(i64, i64, i64), StoreError> {
+    let row = client.query_one(PROGRESS_FIT, &[]).await?;
+    Ok((row.get(0), row.get(1), row.get(2)))
 }
