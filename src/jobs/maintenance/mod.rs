@@ -33,13 +33,20 @@ where
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                _ = tick.tick() => match run_once().await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::debug!(service = name, n, "maintenance"),
-                    Err(error) => tracing::warn!(service = name, %error, "maintenance failed; retrying next round"),
-                },
+                _ = tick.tick() => log_round(name, run_once().await.as_ref().copied()),
                 _ = stop.cancelled() => return,
             }
         }
     })
+}
+
+/// Logs what a round of service `name` did: rows touched (debug), or its error (warn).
+pub(crate) fn log_round(name: &'static str, round: Result<u64, &crate::store::StoreError>) {
+    match round {
+        Ok(0) => {}
+        Ok(n) => tracing::debug!(service = name, n, "maintenance"),
+        Err(error) => {
+            tracing::warn!(service = name, %error, "maintenance failed; retrying next round")
+        }
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use deadpool_postgres::Pool;
+use deadpool_postgres::{Client, Pool};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -48,18 +48,10 @@ impl Rescuer {
     pub fn start(self, stop: CancellationToken) -> JoinHandle<()> {
         tokio::spawn(async move {
             loop {
-                let wait = match self.round().await {
-                    Ok((rescued, next)) => {
-                        if !rescued.is_empty() {
-                            tracing::debug!(service = "rescuer", n = rescued.len(), "maintenance");
-                        }
-                        self.wait_for(next)
-                    }
-                    Err(error) => {
-                        tracing::warn!(service = "rescuer", %error, "maintenance failed; retrying next round");
-                        self.config.heartbeat_interval / 4
-                    }
-                };
+                let round = self.round().await;
+                super::log_round("rescuer", round.as_ref().map(|r| r.0.len() as u64));
+                // After an error, a quarter interval, as without workers.
+                let wait = self.wait_for(round.ok().and_then(|(_, next)| next));
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
                     _ = stop.cancelled() => return,
@@ -75,10 +67,10 @@ impl Rescuer {
         next_stale_in.map_or(quarter, |d| (d + STALE_MARGIN).min(quarter))
     }
 
-    /// A round, and how long until the next registered worker goes stale.
+    /// A round, and how long until the next registered worker goes stale (one connection).
     async fn round(&self) -> Result<(Vec<i64>, Option<Duration>), StoreError> {
-        let rescued = self.run_once().await?;
         let client = self.pool.get().await?;
+        let rescued = self.rescue(&client).await?;
         let next = jobs::next_stale_in(&client, self.stale_after()).await?;
         Ok((rescued, next))
     }
@@ -89,7 +81,10 @@ impl Rescuer {
 
     /// One round: returns the rescued job ids.
     pub async fn run_once(&self) -> Result<Vec<i64>, StoreError> {
-        let client = self.pool.get().await?;
-        jobs::rescue(&client, self.stale_after(), DEFAULT_BATCH).await
+        self.rescue(&self.pool.get().await?).await
+    }
+
+    async fn rescue(&self, client: &Client) -> Result<Vec<i64>, StoreError> {
+        jobs::rescue(client, self.stale_after(), DEFAULT_BATCH).await
     }
 }
