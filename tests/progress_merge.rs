@@ -5,7 +5,7 @@ mod support;
 use chrono::{DateTime, Duration, Utc};
 use deadpool_postgres::Client;
 use goalstream::store::{
-    DeadLetter, FlushBatch, FlushOutcome, OffsetMove, ProgressStore, Skipped, StoreError,
+    migrate, DeadLetter, FlushBatch, FlushOutcome, OffsetMove, ProgressStore, Skipped, StoreError,
 };
 use goalstream::update::ProgressUpdate;
 use support::fixtures::{catalog, event, put_row, row, rows, Clock};
@@ -389,4 +389,51 @@ async fn a_completed_goal_enqueues_one_reward_job_in_the_flush() {
     )
     .await;
     assert_eq!(next_day.jobs_enqueued, 1);
+}
+
+#[tokio::test]
+async fn upgrading_to_byte_order_ids_keeps_rows_and_keys() {
+    let (db, store, mut client, mut clock) = setup().await;
+    let c = store.catalog().clone();
+    let now = clock.tick();
+    flush(&store, &mut client, now, &event(&c, "u1", "kills", None, Some(3))).await;
+    // Back to the schema before migration 7: ids in the database's default collation.
+    client
+        .batch_execute(
+            "ALTER TABLE user_goal_progress \
+                 ALTER COLUMN user_id TYPE text COLLATE \"default\", \
+                 ALTER COLUMN goal_id TYPE text COLLATE \"default\"; \
+             ALTER TABLE reward_grants \
+                 ALTER COLUMN user_id TYPE text COLLATE \"default\", \
+                 ALTER COLUMN goal_id TYPE text COLLATE \"default\"; \
+             ALTER TABLE jobs ALTER COLUMN unique_key TYPE text COLLATE \"default\"; \
+             DELETE FROM goalstream_migrations WHERE version = 7;",
+        )
+        .await
+        .unwrap();
+    assert_eq!(migrate::migrate(&mut client).await.unwrap(), [7]);
+    let collations: Vec<(String, String, Option<String>)> = client
+        .query(
+            "SELECT table_name::text, column_name::text, collation_name::text \
+             FROM information_schema.columns \
+             WHERE table_schema = current_schema() \
+               AND (table_name, column_name) IN (('user_goal_progress', 'user_id'), \
+                   ('user_goal_progress', 'goal_id'), ('reward_grants', 'user_id'), \
+                   ('reward_grants', 'goal_id'), ('jobs', 'unique_key')) \
+             ORDER BY 1, 2",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(collations.len(), 5);
+    assert!(collations.iter().all(|(_, _, c)| c.as_deref() == Some("C")), "{collations:?}");
+    // The rows are kept, and the rebuilt primary key still merges the next event into them.
+    assert_eq!(row(&db.pool, "u1", "kills-20").await.progress, 3);
+    let outcome =
+        flush(&store, &mut client, clock.tick(), &event(&c, "u1", "kills", None, Some(4))).await;
+    assert_eq!(outcome.inserted, 0);
+    assert_eq!(row(&db.pool, "u1", "kills-20").await.progress, 7);
 }

@@ -1,10 +1,10 @@
 -- Per-connection staging table for the flush merge. Created once when the pool opens the
 -- connection; ON COMMIT DELETE ROWS empties it at the end of every flush transaction. No index:
 -- the flush writes each key once (it folds repeats before the COPY) and the merge reads the
--- table once, in order.
+-- table once, in order. Ids compare byte by byte, as the table's (0007_byte_order_ids.sql).
 CREATE TEMP TABLE IF NOT EXISTS goalstream_stage (
-    user_id          text     NOT NULL,
-    goal_id          text     NOT NULL,
+    user_id          text     COLLATE "C" NOT NULL,
+    goal_id          text     COLLATE "C" NOT NULL,
     mode             smallint NOT NULL,  -- 0 absolute, 1 relative, 2 increment
     target           bigint   NOT NULL,
     default_assigned boolean  NOT NULL,

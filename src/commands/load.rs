@@ -26,7 +26,7 @@ pub struct LoadArgs {
     /// Players; default: the tier's.
     #[arg(long)]
     pub users: Option<usize>,
-    /// Flush workers; default: the tier's (2).
+    /// Flush workers; default: the tier's (2; peak: 3).
     #[arg(long)]
     pub workers: Option<usize>,
     /// A real Kafka cluster (e.g. from scripts/kafka-up.sh); default: in-process mock cluster.

@@ -45,6 +45,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0006_history_in_place.sql",
         sql: include_str!("../../sql/0006_history_in_place.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_byte_order_ids.sql",
+        sql: include_str!("../../sql/0007_byte_order_ids.sql"),
+    },
 ];
 
 const LOCK: &str = include_str!("../../sql/migrate/lock.sql");
