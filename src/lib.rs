@@ -67,8 +67,9 @@
 //! - A goal is claimed at most once per period, only through the API: the claim locks the
 //!   row and enqueues the reward job in the same transaction; the flush never touches a claimed
 //!   row of the current period.
-//! - Nothing is dropped under pressure: when the flush workers fall behind, the consumer
-//!   pauses its partitions (and keeps polling, so rebalances go on).
+//! - Nothing is dropped under pressure: when a flush worker falls behind, the consumer stops
+//!   reading until it catches up, and pauses its partitions when that takes over a second (it
+//!   then keeps polling, so rebalances go on).
 
 pub mod api;
 pub mod app;

@@ -159,6 +159,33 @@ async fn a_postgres_outage_loses_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_stalled_over_a_second_pauses_intake_and_loses_nothing() {
+    let db = TestDb::new(2).await;
+    let proxy = PgProxy::start("127.0.0.1:5432").await.unwrap();
+    let url = format!("postgres://postgres@127.0.0.1:{}/goalstream_test", proxy.port());
+    let pool = db::create_pool(&DbConfig::new(url, 3).with_search_path(&db.schema)).await.unwrap();
+    let kafka = MockKafka::new(2);
+    // One worker whose input queue (64 chunks of up to 512 records) the backlog overfills.
+    let all = events(0..50_100, 500);
+    let (pipeline, stats) = start(&kafka.brokers, "g8", &pool, 1);
+    produce(&kafka.brokers, &messages(&all[..100])).await;
+    wait_for("first part stored", WAIT, || async { stored_total(&db.pool, "g8").await == 100 })
+        .await;
+    assert_eq!(IngestStats::get(&stats.pauses), 0, "a worker keeping up: no pause");
+
+    proxy.cut();
+    produce(&kafka.brokers, &messages(&all[100..])).await;
+    wait_for("intake paused", WAIT, || async { IngestStats::get(&stats.pauses) > 0 }).await;
+    assert_eq!(stored_total(&db.pool, "g8").await, 100, "nothing stored while Postgres is away");
+    proxy.restore();
+
+    wait_for("everything stored", WAIT, || async { stored_total(&db.pool, "g8").await == 50_100 })
+        .await;
+    assert!(pipeline.shutdown(Duration::from_secs(10)).await);
+    assert_eq!(progress_of(&db.pool, "monthly-kills-1000").await, sums(&all));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_poison_update_is_dead_lettered_and_the_batch_goes_on() {
     let db = TestDb::new(4).await;
     // A row one step from overflowing bigint: adding to it fails the merge with a data error.

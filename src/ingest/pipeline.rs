@@ -20,8 +20,8 @@ use crate::store::ProgressStore;
 
 /// Chunks of records queued per worker before the consumer pauses intake: 64 × 512 = 32k
 /// records (~5 MB) per worker, enough to keep reading at 200k+ events/s while a worker
-/// flushes (~50-100 ms). Pausing discards librdkafka's prefetched messages and refetches them,
-/// so it is kept for real stalls (Postgres away), not for every flush.
+/// flushes (~50-300 ms). A full queue stops the consumer's reads; only one full for a second
+/// pauses the partitions (`consumer.rs`: pausing discards librdkafka's prefetched messages).
 pub const DEFAULT_CHANNEL_CHUNKS: usize = 64;
 /// How long shutdown waits for the Kafka consumer to close.
 pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);

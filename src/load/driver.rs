@@ -116,6 +116,7 @@ pub async fn run(
         stats.clone(),
     )?;
     wait_for_assignment(&stats).await?;
+    let (checkpoints_before, _) = checks::requested_checkpoints(&pool.get().await?).await?;
 
     let wall_started = Utc::now();
     let started = Instant::now();
@@ -171,7 +172,12 @@ pub async fn run(
         verdict::check(&client, &catalog, &stream.delta_sums(), wall_started, wall_ended).await?;
     let stored = checks::stored_offsets(&client, &group).await?;
     let (table, primary_key, shared_buffers) = checks::progress_fit(&client).await?;
-    let hints: Vec<String> = sizing::hint(table, primary_key, shared_buffers).into_iter().collect();
+    let (checkpoints_after, max_wal_size) = checks::requested_checkpoints(&client).await?;
+    let checkpoints = checkpoints_after - checkpoints_before;
+    let hints: Vec<String> = sizing::hint(table, primary_key, shared_buffers)
+        .into_iter()
+        .chain(sizing::checkpoint_hint(checkpoints, max_wal_size, elapsed.as_secs_f64()))
+        .collect();
     let samples = samples.lock().expect("not poisoned").clone();
     let get = IngestStats::get;
     let quantile = |q| stats.latency_quantile_ms(q).0;
@@ -222,6 +228,7 @@ pub async fn run(
         errors: api_errors + get(&stats.poison_rows),
         flush_retries: get(&stats.retries),
         fenced: get(&stats.fenced),
+        intake_pauses: get(&stats.pauses),
         flushes: get(&stats.flushes),
         api,
         memory: Memory::of(&samples),

@@ -101,6 +101,8 @@ pub struct TierReport {
     pub flush_retries: u64,
     /// Flushes refused by offset fencing.
     pub fenced: u64,
+    /// Times the consumer paused its partitions because the flush workers were behind.
+    pub intake_pauses: u64,
     /// Committed flushes.
     pub flushes: u64,
     /// API traffic per endpoint; `None` (shown as skipped) without `--api-url`.
@@ -203,8 +205,13 @@ impl TierReport {
             self.not_durable
         ));
         out.push_str(&format!(
-            "  errors            {}   (flush retries {}, fenced {}, dead letters {}, flushes {})\n",
-            self.errors, self.flush_retries, self.fenced, self.dead_letters, self.flushes
+            "  errors            {}   (flush retries {}, fenced {}, dead letters {}, flushes {}, intake pauses {})\n",
+            self.errors,
+            self.flush_retries,
+            self.fenced,
+            self.dead_letters,
+            self.flushes,
+            self.intake_pauses
         ));
         out.push_str(&format!(
             "  memory (RSS)      warm {:.0} MiB, peak {:.0} MiB, end {:.0} MiB ({:+.1} %; second half {:+.1} %)\n",

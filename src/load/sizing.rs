@@ -1,7 +1,10 @@
 //! Explains a slowdown that is the server's, not the pipeline's: a flush probes and inserts
 //! `user_goal_progress` by primary key in random order, so once the table and its key outgrow
 //! `shared_buffers`, every flush reads pages from outside Postgres' cache and the tier slows
-//! as the table grows (docs/BENCHMARKS.md, "Peak tier").
+//! as the table grows (docs/BENCHMARKS.md, "Peak tier"). And once a tier writes more WAL than
+//! `max_wal_size` between checkpoints, Postgres checkpoints every few seconds, and the first
+//! change to each page after a checkpoint logs the whole page: most of the WAL is then full-page
+//! images of the progress table's primary key.
 
 const MIB: f64 = 1024.0 * 1024.0;
 
@@ -20,6 +23,20 @@ pub fn hint(table: i64, primary_key: i64, shared_buffers: i64) -> Option<String>
     ))
 }
 
+/// A hint when WAL volume made Postgres checkpoint `requested` times during a run of `seconds`.
+pub fn checkpoint_hint(requested: i64, max_wal_size: i64, seconds: f64) -> Option<String> {
+    if requested < 2 {
+        return None;
+    }
+    Some(format!(
+        "Postgres checkpointed {requested} times in {seconds:.0} s because WAL reached \
+         max_wal_size ({:.0} MiB); after each checkpoint the first change to every page writes \
+         the whole page to WAL: raise max_wal_size so checkpoints come from checkpoint_timeout \
+         (docs/OPERATIONS.md)",
+        max_wal_size as f64 / MIB
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -31,5 +48,15 @@ mod tests {
         let hint = hint(373 * mib, 167 * mib, 128 * mib).expect("outgrown");
         assert!(hint.contains("373 MiB + 167 MiB"), "{hint}");
         assert!(hint.contains("shared_buffers (128 MiB)"), "{hint}");
+    }
+
+    #[test]
+    fn hints_when_wal_volume_forced_checkpoints() {
+        let gib = 1024 * MIB as i64;
+        assert_eq!(checkpoint_hint(0, gib, 60.0), None);
+        assert_eq!(checkpoint_hint(1, gib, 60.0), None, "one may be a run crossing the limit");
+        let hint = checkpoint_hint(13, gib, 72.4).expect("forced checkpoints");
+        assert!(hint.contains("13 times in 72 s"), "{hint}");
+        assert!(hint.contains("max_wal_size (1024 MiB)"), "{hint}");
     }
 }

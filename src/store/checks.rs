@@ -10,6 +10,8 @@ const DEAD_LETTER_OFFSETS: &str = include_str!("../../sql/checks/dead_letter_off
 const JOB_HISTORY: &str = include_str!("../../sql/checks/job_history.sql");
 const JOB_OUTCOMES: &str = include_str!("../../sql/checks/job_outcomes.sql");
 const PROGRESS_FIT: &str = include_str!("../../sql/checks/progress_fit.sql");
+const CHECKPOINTS: &str = include_str!("../../sql/checks/checkpoints.sql");
+const CHECKPOINTS_PG17: &str = include_str!("../../sql/checks/checkpoints_pg17.sql");
 
 /// Sum of the group's stored next offsets: messages made durable when offsets start at 0.
 pub async fn stored_offsets<C: GenericClient>(
@@ -60,4 +62,14 @@ pub async fn job_outcomes<C: GenericClient>(
 pub async fn progress_fit<C: GenericClient>(client: &C) -> Result<(i64, i64, i64), StoreError> {
     let row = client.query_one(PROGRESS_FIT, &[]).await?;
     Ok((row.get(0), row.get(1), row.get(2)))
+}
+
+/// Checkpoints the server ran so far because WAL reached `max_wal_size`, and `max_wal_size` in
+/// bytes.
+pub async fn requested_checkpoints<C: GenericClient>(client: &C) -> Result<(i64, i64), StoreError> {
+    let row = match client.query_one(CHECKPOINTS, &[]).await {
+        Ok(row) => row,
+        Err(_) => client.query_one(CHECKPOINTS_PG17, &[]).await?,
+    };
+    Ok((row.get(0), row.get(1)))
 }
