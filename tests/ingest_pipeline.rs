@@ -132,12 +132,18 @@ async fn malformed_events_land_in_dead_letters_and_the_rest_applies() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_postgres_outage_loses_nothing() {
-    let db = TestDb::new(2).await;
+/// A pool whose connections go through a proxy that can cut Postgres off.
+async fn behind_proxy(db: &TestDb) -> (PgProxy, deadpool_postgres::Pool) {
     let proxy = PgProxy::start("127.0.0.1:5432").await.unwrap();
     let url = format!("postgres://postgres@127.0.0.1:{}/goalstream_test", proxy.port());
     let pool = db::create_pool(&DbConfig::new(url, 3).with_search_path(&db.schema)).await.unwrap();
+    (proxy, pool)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_outage_loses_nothing() {
+    let db = TestDb::new(2).await;
+    let (proxy, pool) = behind_proxy(&db).await;
     let kafka = MockKafka::new(2);
     let all = events(0..600, 30);
     let (pipeline, stats) = start(&kafka.brokers, "g5", &pool, 2);
@@ -161,12 +167,11 @@ async fn a_postgres_outage_loses_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_stalled_over_a_second_pauses_intake_and_loses_nothing() {
     let db = TestDb::new(2).await;
-    let proxy = PgProxy::start("127.0.0.1:5432").await.unwrap();
-    let url = format!("postgres://postgres@127.0.0.1:{}/goalstream_test", proxy.port());
-    let pool = db::create_pool(&DbConfig::new(url, 3).with_search_path(&db.schema)).await.unwrap();
+    let (proxy, pool) = behind_proxy(&db).await;
     let kafka = MockKafka::new(2);
-    // One worker whose input queue (64 chunks of up to 512 records) the backlog overfills.
-    let all = events(0..50_100, 500);
+    // One worker: its batch in flight and its buffer fill up (10,000 keys: ~5,000 events of
+    // distinct players), then its input queue (64 chunks of up to 512 records) overfills.
+    let all = events(0..60_100, 50_000);
     let (pipeline, stats) = start(&kafka.brokers, "g8", &pool, 1);
     produce(&kafka.brokers, &messages(&all[..100])).await;
     wait_for("first part stored", WAIT, || async { stored_total(&db.pool, "g8").await == 100 })
@@ -179,7 +184,7 @@ async fn a_worker_stalled_over_a_second_pauses_intake_and_loses_nothing() {
     assert_eq!(stored_total(&db.pool, "g8").await, 100, "nothing stored while Postgres is away");
     proxy.restore();
 
-    wait_for("everything stored", WAIT, || async { stored_total(&db.pool, "g8").await == 50_100 })
+    wait_for("everything stored", WAIT, || async { stored_total(&db.pool, "g8").await == 60_100 })
         .await;
     assert!(pipeline.shutdown(Duration::from_secs(10)).await);
     assert_eq!(progress_of(&db.pool, "monthly-kills-1000").await, sums(&all));

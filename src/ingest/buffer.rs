@@ -151,11 +151,15 @@ impl Buffer {
         self.started.map_or(Duration::ZERO, |t| now.saturating_duration_since(t))
     }
 
+    /// Whether the size limits (keys, bytes) are reached: takes nothing more in while a write
+    /// is in flight.
+    pub fn is_full(&self) -> bool {
+        self.rows() >= self.config.max_rows || self.bytes() >= self.config.max_bytes
+    }
+
     /// Whether a limit is reached at `now`.
     pub fn should_flush(&self, now: Instant) -> bool {
-        self.rows() >= self.config.max_rows
-            || self.bytes() >= self.config.max_bytes
-            || self.deadline().is_some_and(|d| now >= d)
+        self.is_full() || self.deadline().is_some_and(|d| now >= d)
     }
 
     /// Takes everything out; the buffer is empty afterwards.

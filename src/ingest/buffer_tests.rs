@@ -112,20 +112,24 @@ fn flushes_on_rows_bytes_or_age() {
     let mut by_rows = Buffer::new(config, catalog.clone());
     by_rows.push(event(&catalog, 0, "u1", "kills", None, Some(1)), t0); // 2 keys
     assert!(!by_rows.should_flush(t0));
+    assert!(!by_rows.is_full());
     by_rows.push(event(&catalog, 1, "u2", "login", None, Some(1)), t0); // +2 keys
     assert!(by_rows.should_flush(t0));
+    assert!(by_rows.is_full());
 
     let mut by_bytes = Buffer::new(config, catalog.clone());
     for offset in 0..3 {
         by_bytes.push(event(&catalog, offset, "u1", "kills", None, Some(1)), t0);
     }
     assert!(by_bytes.should_flush(t0), "150 bytes >= 120");
+    assert!(by_bytes.is_full());
 
     let mut by_age = Buffer::new(config, catalog.clone());
     by_age.push(event(&catalog, 0, "u1", "kills", None, Some(1)), t0);
     assert_eq!(by_age.deadline(), Some(t0 + Duration::from_millis(200)));
     assert!(!by_age.should_flush(t0 + Duration::from_millis(199)));
     assert!(by_age.should_flush(t0 + Duration::from_millis(200)));
+    assert!(!by_age.is_full(), "age asks for a flush, it does not stop take-in");
 }
 
 #[test]

@@ -1,11 +1,17 @@
 //! A flush worker: owns a disjoint set of partitions, buffers their records and writes each
 //! batch in one transaction with the partitions' offsets (DESIGN.md, Delivery).
 //!
-//! Failures: a retryable database error retries the same batch and offsets with backoff and
-//! jitter (meanwhile the worker reads no input, so the consumer pauses); a data error bisects
-//! the batch with rolled-back probes, sets the poison updates aside as dead letters and writes
-//! the rest; a fenced flush (another consumer moved an offset) drops the batch and re-reads the
-//! partitions from their stored offsets. Nothing is acknowledged before its commit.
+//! While a batch is being written the worker goes on taking records into its (emptied)
+//! buffer, up to the buffer's limits, so the next batch is ready when the write commits and a
+//! record's wait for its flush overlaps the write before it. Partition changes (assign,
+//! revoke) wait for the write.
+//!
+//! Failures ([`Writer`]): a retryable database error retries the same batch and offsets with
+//! backoff and jitter (meanwhile the worker fills its buffer, then reads no input, so the
+//! consumer pauses); a data error bisects the batch with rolled-back probes, sets the poison
+//! updates aside as dead letters and writes the rest; a fenced flush (another consumer moved
+//! an offset) drops what is buffered and re-reads the partitions from their stored offsets.
+//! Nothing is acknowledged before its commit.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,20 +22,17 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use super::buffer::{Batch, Buffer, BufferConfig};
+use super::buffer::{Buffer, BufferConfig};
 use super::offsets::{OffsetTracker, Partition};
-use super::record::Input;
+use super::record::{Input, Record};
 use super::stats::IngestStats;
+use super::writer::{Writer, Written};
 use crate::metrics;
-use crate::retry::Backoff;
-use crate::store::{self, DeadLetter, FlushBatch, OffsetMove, ProgressStore, StoreError};
-use crate::update::ProgressUpdate;
+use crate::store::{self, OffsetMove, ProgressStore};
 
 /// How long a revoke may spend flushing before the partitions are let go unflushed (their
 /// records are then re-read by the next owner). Below librdkafka's `max.poll.interval.ms`.
 pub const DEFAULT_REVOKE_TIMEOUT: Duration = Duration::from_secs(20);
-/// Topic recorded on dead letters for updates the merge refused.
-pub const POISON_TOPIC: &str = "goalstream.merge";
 
 /// A worker's settings.
 #[derive(Debug, Clone)]
@@ -57,11 +60,12 @@ pub enum Control {
 /// One flush worker.
 pub struct Flusher {
     config: FlusherConfig,
-    store: ProgressStore,
-    pool: Pool,
+    writer: Writer,
     buffer: Buffer,
     offsets: OffsetTracker,
     input: mpsc::Receiver<Input>,
+    /// An input read during a write that must wait for it (a partition change).
+    held: Option<Input>,
     control: mpsc::UnboundedSender<Control>,
     stats: Arc<IngestStats>,
     stop: CancellationToken,
@@ -80,13 +84,20 @@ impl Flusher {
         stop: CancellationToken,
     ) -> Self {
         let buffer = Buffer::new(config.buffer, store.catalog().clone());
-        Flusher {
-            config,
+        let writer = Writer {
             store,
             pool,
+            group_id: config.group_id.clone(),
+            stats: stats.clone(),
+            stop: stop.clone(),
+        };
+        Flusher {
+            config,
+            writer,
             buffer,
             offsets: OffsetTracker::new(),
             input,
+            held: None,
             control,
             stats,
             stop,
@@ -96,6 +107,14 @@ impl Flusher {
     /// Runs until the input closes (after a final flush) or `stop` fires.
     pub async fn run(mut self) {
         loop {
+            if self.stop.is_cancelled() {
+                return;
+            }
+            if let Some(input) = self.held.take() {
+                self.run_once(input).await;
+                self.publish_buffer();
+                continue;
+            }
             let deadline = self.buffer.deadline();
             tokio::select! {
                 biased;
@@ -120,15 +139,7 @@ impl Flusher {
     pub async fn run_once(&mut self, input: Input) {
         match input {
             Input::Records(records) => {
-                let now = Instant::now();
-                for record in records {
-                    if self.offsets.accept(&record.partition, record.offset, record.epoch) {
-                        self.buffer.push(record, now);
-                    } else {
-                        IngestStats::add(&self.stats.skipped_duplicates, 1);
-                        metrics::global().records_duplicate.inc();
-                    }
-                }
+                take_in(&mut self.buffer, &mut self.offsets, &self.stats, records);
                 if self.buffer.should_flush(Instant::now()) {
                     self.flush(None).await;
                 }
@@ -158,7 +169,8 @@ impl Flusher {
     }
 
     /// Writes the buffer and the offsets; retries until done, `deadline` passes or `stop`
-    /// fires. Returns whether everything buffered is durable now.
+    /// fires. Returns whether everything taken out of the buffer is durable now. Without a
+    /// deadline (not a revoke), records keep coming into the buffer meanwhile.
     async fn flush(&mut self, deadline: Option<Instant>) -> bool {
         let moves = self.offsets.moves();
         if self.buffer.is_empty() && moves.is_empty() {
@@ -173,127 +185,41 @@ impl Flusher {
         self.flush_batch(moves, deadline).instrument(span).await
     }
 
-    async fn flush_batch(
-        &mut self,
-        moves: Vec<store::OffsetMove>,
-        deadline: Option<Instant>,
-    ) -> bool {
-        let metrics = metrics::global();
+    async fn flush_batch(&mut self, moves: Vec<OffsetMove>, deadline: Option<Instant>) -> bool {
         let mut batch = self.buffer.take();
-        let mut backoff = Backoff::default();
-        let started = Instant::now();
-        loop {
-            let now = chrono::Utc::now();
-            let result = async {
-                let mut client = crate::db::get(&self.pool).await?;
-                let flush = FlushBatch {
-                    now,
-                    updates: &batch.updates,
-                    group_id: &self.config.group_id,
-                    offsets: &moves,
-                    dead_letters: &batch.dead_letters,
-                };
-                self.store.flush(&mut client, &flush).await
-            }
-            .await;
-            let error = match result {
-                Ok(outcome) => {
-                    tracing::debug!(
-                        records = batch.records,
-                        rows = outcome.staged,
-                        ms = started.elapsed().as_secs_f64() * 1e3,
-                        "flush committed"
-                    );
-                    metrics.flush_duration.observe(started.elapsed().as_secs_f64());
-                    self.offsets.committed(&moves);
-                    self.stats.record_flush(&batch, &outcome, Some(now.timestamp_millis()));
-                    let _ = self.control.send(Control::Commit(moves));
-                    return true;
+        let written = {
+            let write = self.writer.write(&mut batch, &moves, deadline);
+            tokio::pin!(write);
+            // A revoke's flush (it has a deadline) takes nothing in: the partitions are going.
+            let mut reading = deadline.is_none();
+            loop {
+                let room = reading && self.held.is_none() && !self.buffer.is_full();
+                tokio::select! {
+                    biased;
+                    written = &mut write => break written,
+                    input = self.input.recv(), if room => match input {
+                        Some(Input::Records(records)) => {
+                            take_in(&mut self.buffer, &mut self.offsets, &self.stats, records);
+                        }
+                        Some(other) => self.held = Some(other),
+                        None => reading = false,
+                    },
                 }
-                Err(error) => error,
-            };
-            if error.is_fenced() {
-                IngestStats::add(&self.stats.fenced, 1);
-                metrics.flushes.with_label_values(&["fenced"]).inc();
-                tracing::warn!(%error, "flush fenced: re-reading the partitions from their stored offsets");
+            }
+        };
+        match written {
+            Written::Committed(outcome, now) => {
+                self.offsets.committed(&moves);
+                self.stats.record_flush(&batch, &outcome, Some(now.timestamp_millis()));
+                let _ = self.control.send(Control::Commit(moves));
+                true
+            }
+            Written::Fenced => {
                 self.resync_all().await;
-                return false;
+                false
             }
-            if !error.is_retryable() && !batch.updates.is_empty() {
-                match self.set_aside_poison(&mut batch, &error).await {
-                    Ok(0) | Err(_) => {}
-                    Ok(_) => continue,
-                }
-            }
-            IngestStats::add(&self.stats.retries, 1);
-            metrics.flushes.with_label_values(&["failed"]).inc();
-            metrics.retries.with_label_values(&["flush"]).inc();
-            let delay = backoff.next_delay();
-            tracing::warn!(%error, attempt = backoff.attempts(), ?delay, "flush failed; retrying");
-            if deadline.is_some_and(|d| Instant::now() + delay > d) {
-                metrics.flushes.with_label_values(&["abandoned"]).inc();
-                return false;
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(delay) => {}
-                _ = self.stop.cancelled() => {
-                    metrics.flushes.with_label_values(&["abandoned"]).inc();
-                    return false;
-                }
-            }
+            Written::Abandoned => false,
         }
-    }
-
-    /// After a data error: finds the updates the merge refuses by bisecting with rolled-back
-    /// probes, moves them to dead letters and returns how many. An error while probing (the
-    /// database went away) ends the search; the caller retries later.
-    async fn set_aside_poison(
-        &mut self,
-        batch: &mut Batch,
-        error: &StoreError,
-    ) -> Result<usize, StoreError> {
-        let mut client = self.pool.get().await?;
-        let now = chrono::Utc::now();
-        let mut poison = Vec::new();
-        let mut pending: Vec<Vec<usize>> = vec![(0..batch.updates.len()).collect()];
-        while let Some(indexes) = pending.pop() {
-            let updates: Vec<ProgressUpdate> =
-                indexes.iter().map(|i| batch.updates[*i].clone()).collect();
-            match self.store.probe(&mut client, now, &updates).await {
-                Ok(()) => {}
-                Err(e) if e.is_retryable() => return Err(e),
-                Err(_) if indexes.len() == 1 => poison.push(indexes[0]),
-                Err(_) => {
-                    let (left, right) = indexes.split_at(indexes.len() / 2);
-                    pending.push(left.to_vec());
-                    pending.push(right.to_vec());
-                }
-            }
-        }
-        let reason = error.to_string();
-        poison.sort_unstable_by(|a, b| b.cmp(a));
-        for index in &poison {
-            let update = batch.updates.swap_remove(*index);
-            let goal = &self.store.catalog().goal(update.goal).goal_id;
-            tracing::error!(user_id = %update.user_id, goal, %reason, "update refused by the merge; dead-lettered");
-            batch.dead_letters.push(DeadLetter {
-                topic: POISON_TOPIC.into(),
-                partition: None,
-                offset: 0,
-                key: Some(update.user_id.as_bytes().to_vec()),
-                payload: serde_json::json!({
-                    "user_id": &*update.user_id,
-                    "goal_id": goal,
-                    "change": format!("{:?}", update.change),
-                })
-                .to_string()
-                .into_bytes(),
-                reason: format!("the merge refused this update: {reason}"),
-            });
-        }
-        IngestStats::add(&self.stats.poison_rows, poison.len() as u64);
-        metrics::global().rows_poison.inc_by(poison.len() as u64);
-        Ok(poison.len())
     }
 
     /// Sets this worker's buffer gauges.
@@ -316,12 +242,13 @@ impl Flusher {
         self.reseek(keep, None).await;
     }
 
-    /// After a fenced flush: reloads every owned partition's stored offset and re-reads from it.
+    /// After a fenced flush: drops what is buffered, reloads every owned partition's stored offset
+    /// and re-reads from it.
     async fn resync_all(&mut self) {
         self.buffer.take();
         let owned: Vec<Partition> = self.offsets.partitions().cloned().collect();
         let topics: Vec<String> = owned.iter().map(|(t, _)| t.to_string()).collect();
-        let stored = match self.pool.get().await {
+        let stored = match self.writer.pool.get().await {
             Ok(client) => store::offsets::load(&client, &self.config.group_id, &topics).await.ok(),
             Err(_) => None,
         };
@@ -346,6 +273,24 @@ impl Flusher {
         }
         if !seeks.is_empty() {
             let _ = self.control.send(Control::Reseek(seeks));
+        }
+    }
+}
+
+/// Takes accepted records into the buffer; counts the duplicates the offsets refuse.
+fn take_in(
+    buffer: &mut Buffer,
+    offsets: &mut OffsetTracker,
+    stats: &IngestStats,
+    records: Vec<Record>,
+) {
+    let now = Instant::now();
+    for record in records {
+        if offsets.accept(&record.partition, record.offset, record.epoch) {
+            buffer.push(record, now);
+        } else {
+            IngestStats::add(&stats.skipped_duplicates, 1);
+            metrics::global().records_duplicate.inc();
         }
     }
 }

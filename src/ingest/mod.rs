@@ -5,7 +5,8 @@
 //! - [`record`]: what the consumer thread hands the flush workers.
 //! - [`offsets`]: per-partition stored offset and position; skips duplicates.
 //! - [`buffer`]: pure coalescing buffer with size, byte and age limits.
-//! - [`flusher`]: a flush worker per set of partitions; retries, poison rows, fencing.
+//! - [`flusher`]: a flush worker per set of partitions; takes records in while its `writer`
+//!   writes the previous batch (retries, poison rows, fencing).
 //! - [`consumer`]: the `BaseConsumer` thread (decode, route, pause, commit, re-seek) and
 //!   `context`: its rebalance callbacks (stored offsets on assign, bounded flush on revoke).
 //! - [`pipeline`]: consumer + workers started together, stopped in stages.
@@ -23,3 +24,4 @@ pub mod record;
 mod repeated_warning;
 pub mod stats;
 mod tally;
+mod writer;
