@@ -81,11 +81,11 @@ impl Profile {
             // Distinct keys: 1M players, so nearly every event is a new (player, goal) row.
             // 16 partitions: the in-process broker keeps at most 5 MiB per partition, so a
             // backlog of a few seconds would be deleted unread with 4.
-            // 3 flush workers: a worker's connection idles while the worker takes in records
-            // and encodes the next batch (~40 % of a flush cycle at this rate); a third
-            // worker overlaps that. Measured on 2 cores (docs/BENCHMARKS.md): 2 → 3 → 4
-            // workers 38k → 42k → 44k durable events/s in a backlog, but with 4 the API's
-            // p95 doubled (its queries wait behind four busy flush backends).
+            // 3 flush workers: measured on 2 cores (docs/BENCHMARKS.md), 2 → 3 → 4 workers
+            // made 38k → 42k → 44k durable events/s in a backlog while a worker read nothing
+            // during its write, and with 4 the API's p95 doubled (its queries wait behind four
+            // busy flush backends). Now that a worker takes records in during its write, 2
+            // also keep up at 60k/s, with a worse p99 (366–588 ms against 274–332 ms).
             ProfileName::Peak => Profile {
                 rate: 60_000,
                 partitions: 16,
