@@ -8,10 +8,10 @@ use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use goalstream::catalog::Catalog;
+use goalstream::harness::synthetic::Synthetic;
 use goalstream::ingest::buffer::{Buffer, BufferConfig};
 use goalstream::ingest::event::DEFAULT_MAX_PAYLOAD_BYTES;
 use goalstream::ingest::record::{Body, Record};
-use goalstream::synthetic::Synthetic;
 
 const EVENTS: usize = 10_000;
 

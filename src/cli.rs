@@ -4,9 +4,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::bench::api::ApiBenchArgs;
-use crate::bench::flush::FlushBenchArgs;
-use crate::bench::jobs::JobsBenchArgs;
 use crate::commands::api::ApiArgs;
 use crate::commands::chaos::{ChaosArgs, ChaosWorkerArgs};
 use crate::commands::demo::DemoArgs;
@@ -15,6 +12,9 @@ use crate::commands::produce::ProduceArgs;
 use crate::commands::replay::ReplayArgs;
 use crate::commands::run::RunArgs;
 use crate::db::DEFAULT_DATABASE_URL;
+use crate::harness::bench::api::ApiBenchArgs;
+use crate::harness::bench::flush::FlushBenchArgs;
+use crate::harness::bench::jobs::JobsBenchArgs;
 
 /// Challenge-progress stream processor: Kafka telemetry in, exactly-once goal progress in
 /// Postgres out, with a built-in job queue.

@@ -73,20 +73,17 @@
 
 pub mod api;
 pub mod app;
-pub mod bench;
 pub mod catalog;
-pub mod chaos;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod db;
+pub mod harness;
 pub mod http;
 pub mod ingest;
 pub mod jobs;
-pub mod load;
 pub mod metrics;
 pub mod retry;
 pub mod store;
-pub mod synthetic;
 pub mod telemetry;
 pub mod update;

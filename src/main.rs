@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
 use goalstream::cli::{BenchCommand, Cli, Command, ConfigCommand};
-use goalstream::{app, bench, commands, config, db, telemetry};
+use goalstream::{app, commands, config, db, harness, telemetry};
 
 fn main() -> ExitCode {
     // The configuration file sets environment variables, before any thread exists.
@@ -48,20 +48,22 @@ async fn run(cli: Cli, matches: ArgMatches) -> ExitCode {
         Command::Migrate => app::migrate(&cli.global.database_url).await,
         Command::Catalog => app::check_catalog(&cli.global.catalog),
         Command::Bench(BenchCommand::Jobs(args)) => {
-            bench::jobs::run(&cli.global.database_url, args).await.map(drop)
+            harness::bench::jobs::run(&cli.global.database_url, args).await.map(drop)
         }
         Command::Bench(BenchCommand::Api(args)) => {
             match commands::load_catalog(&cli.global.catalog) {
-                Ok(catalog) => {
-                    bench::api::run(&cli.global.database_url, std::sync::Arc::new(catalog), args)
-                        .await
-                        .map(drop)
-                }
+                Ok(catalog) => harness::bench::api::run(
+                    &cli.global.database_url,
+                    std::sync::Arc::new(catalog),
+                    args,
+                )
+                .await
+                .map(drop),
                 Err(error) => Err(error),
             }
         }
         Command::Bench(BenchCommand::Flush(args)) => {
-            bench::flush::run(&cli.global.database_url, args).await.map(drop)
+            harness::bench::flush::run(&cli.global.database_url, args).await.map(drop)
         }
         Command::Config(ConfigCommand::Print(args)) => args
             .check()

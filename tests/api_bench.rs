@@ -4,9 +4,9 @@ mod support;
 
 use std::sync::Arc;
 
-use goalstream::bench::api::{self, ApiBenchArgs};
 use goalstream::catalog::Catalog;
 use goalstream::commands::EXAMPLE_CATALOG;
+use goalstream::harness::bench::api::{self, ApiBenchArgs};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_bench_runs_a_small_mixed_load_without_errors() {

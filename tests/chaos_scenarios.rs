@@ -6,7 +6,7 @@ mod support;
 
 use std::path::PathBuf;
 
-use goalstream::chaos::{self, Options, Scenario};
+use goalstream::harness::chaos::{self, Options, Scenario};
 use goalstream::store::admin;
 use support::kafka::example_catalog;
 

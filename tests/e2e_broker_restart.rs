@@ -9,7 +9,7 @@ mod support;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use goalstream::chaos::{self, Options, Scenario};
+use goalstream::harness::chaos::{self, Options, Scenario};
 use goalstream::store::admin;
 use support::kafka::example_catalog;
 
@@ -90,7 +90,7 @@ async fn a_killed_and_restarted_broker_loses_nothing() {
 
 #[test]
 fn a_broker_that_would_lose_its_log_is_refused() {
-    let error = goalstream::chaos::broker_process::BrokerProcess::find(
+    let error = goalstream::harness::chaos::broker_process::BrokerProcess::find(
         "127.0.0.1:1",
         "scripts/kafka-up.sh".into(),
     )

@@ -5,9 +5,10 @@ mod support;
 use std::time::Duration;
 
 use deadpool_postgres::Client;
+use goalstream::harness::store::checks;
 use goalstream::jobs::maintenance::{cleaner, rescuer, scheduler};
 use goalstream::jobs::{NewJob, QueueSettings};
-use goalstream::store::{checks, jobs, migrate};
+use goalstream::store::{jobs, migrate};
 use serde_json::json;
 use support::TestDb;
 

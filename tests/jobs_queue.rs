@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use deadpool_postgres::Client;
+use goalstream::harness::store::checks;
 use goalstream::jobs::{Failure, JobGraph, NewJob, OnParentFailure, Parent, QueueSettings};
-use goalstream::store::checks;
 use goalstream::store::jobs::{self, Completed};
 use serde_json::json;
 use support::TestDb;

@@ -6,9 +6,9 @@ mod support;
 
 use std::time::Duration;
 
-use goalstream::load::driver::{self, Config};
-use goalstream::load::output;
-use goalstream::load::profile::{Profile, ProfileName};
+use goalstream::harness::load::driver::{self, Config};
+use goalstream::harness::load::output;
+use goalstream::harness::load::profile::{Profile, ProfileName};
 use goalstream::store::admin;
 use support::kafka::example_catalog;
 

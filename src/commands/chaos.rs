@@ -9,8 +9,8 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 
-use crate::chaos::{self, Options, Scenario};
 use crate::db::{self, DbConfig};
+use crate::harness::chaos::{self, Options, Scenario};
 
 /// Options of `goalstream chaos`.
 #[derive(Debug, Clone, Args)]

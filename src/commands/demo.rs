@@ -13,10 +13,11 @@ use anyhow::Context;
 use clap::Args;
 use rdkafka::mocking::MockCluster;
 
-use super::producer::{producer, send_events};
 use super::report::{progress_line, summary};
 use crate::catalog::{Catalog, Mode};
 use crate::db::{self, DbConfig};
+use crate::harness::producer::{producer, send_events};
+use crate::harness::synthetic::Synthetic;
 use crate::ingest::consumer::{ConsumerConfig, GroupProtocol, DEFAULT_TOPIC};
 use crate::ingest::event::DEFAULT_MAX_PAYLOAD_BYTES;
 use crate::ingest::pipeline::{Pipeline, PipelineConfig};
@@ -27,7 +28,6 @@ use crate::jobs::service::{
 use crate::jobs::worker::WorkerConfig;
 use crate::store::progress::GOAL_COMPLETED;
 use crate::store::{admin, jobs, migrate, progress_query, rewards, ProgressStore};
-use crate::synthetic::Synthetic;
 
 /// Schema the demo writes to, recreated every run.
 pub const SCHEMA: &str = "goalstream_demo";
@@ -159,7 +159,7 @@ pub async fn run(database_url: &str, catalog_path: &Path, args: &DemoArgs) -> an
     loop {
         tokio::select! {
             result = &mut producing, if stream.is_none() => {
-                stream = Some(result.context("producer task")?.context("producing")?);
+                stream = Some(result.context("producer task")?.context("producing")?.stream);
             }
             _ = tick.tick() => {
                 progress_line(&stats, Some(sent.load(Ordering::Relaxed)), started.elapsed(), &mut last_durable);

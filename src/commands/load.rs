@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::load::driver::{self, DEFAULT_SCHEMA};
-use crate::load::output;
-use crate::load::profile::{parse_duration, Profile, ProfileName};
+use crate::harness::load::driver::{self, DEFAULT_SCHEMA};
+use crate::harness::load::output;
+use crate::harness::load::profile::{parse_duration, Profile, ProfileName};
 
 /// Options of `goalstream load`.
 #[derive(Debug, Clone, Args)]

@@ -6,7 +6,6 @@ pub mod chaos;
 pub mod demo;
 pub mod load;
 pub mod produce;
-pub mod producer;
 pub mod replay;
 mod report;
 pub mod run;

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Args;
 
-use super::producer::{producer, send_events};
+use crate::harness::producer::{producer, send_events};
+use crate::harness::synthetic::Synthetic;
 use crate::ingest::consumer::DEFAULT_TOPIC;
-use crate::synthetic::Synthetic;
 
 /// Options of `goalstream produce`.
 #[derive(Debug, Clone, Args)]
@@ -60,7 +60,7 @@ pub async fn run(catalog_path: &Path, args: &ProduceArgs) -> anyhow::Result<()> 
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let stream = loop {
         tokio::select! {
-            result = &mut task => break result.context("producer task")?.context("producing")?,
+            result = &mut task => break result.context("producer task")?.context("producing")?.stream,
             _ = tick.tick() => eprintln!("produced {:>10} [{:.0}s]", sent.load(Ordering::Relaxed), started.elapsed().as_secs_f64()),
         }
     };

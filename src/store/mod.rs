@@ -2,9 +2,7 @@
 //! `sql/` and is loaded with `include_str!` next to the typed function that runs it.
 
 pub mod admin;
-pub mod baseline;
 mod binary_copy;
-pub mod checks;
 pub mod claims;
 pub mod dead_letters;
 mod error;

@@ -2,4 +2,4 @@
 //! it too): point clients at [`PgProxy::port`], then [`PgProxy::cut`] and [`PgProxy::restore`].
 
 #[allow(unused_imports)] // Only some test crates use it.
-pub use goalstream::chaos::pg_proxy::PgProxy;
+pub use goalstream::harness::chaos::pg_proxy::PgProxy;

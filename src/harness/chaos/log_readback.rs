@@ -12,8 +12,8 @@ use anyhow::Context;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
 
+use crate::harness::load::verdict::DeltaSums;
 use crate::ingest::event::{decode, DEFAULT_MAX_PAYLOAD_BYTES};
-use crate::load::verdict::DeltaSums;
 
 /// The log of a topic, read back.
 #[derive(Debug, Default)]

@@ -4,15 +4,15 @@
 
 use deadpool_postgres::{Client, GenericClient};
 
-use super::StoreError;
+use crate::store::StoreError;
 
-const PER_ROW: &str = include_str!("../../sql/bench/per_row_upsert.sql");
-const UNNEST: &str = include_str!("../../sql/bench/unnest_upsert.sql");
-const RESET: &str = include_str!("../../sql/bench/reset.sql");
-const SET_FILLFACTOR: &str = include_str!("../../sql/bench/set_fillfactor.sql");
-const VACUUM: &str = include_str!("../../sql/bench/vacuum.sql");
-const TABLE_STATS: &str = include_str!("../../sql/bench/table_stats.sql");
-const FLUSH_STATS: &str = include_str!("../../sql/bench/flush_stats.sql");
+const PER_ROW: &str = include_str!("../../../sql/harness/bench/per_row_upsert.sql");
+const UNNEST: &str = include_str!("../../../sql/harness/bench/unnest_upsert.sql");
+const RESET: &str = include_str!("../../../sql/harness/bench/reset.sql");
+const SET_FILLFACTOR: &str = include_str!("../../../sql/harness/bench/set_fillfactor.sql");
+const VACUUM: &str = include_str!("../../../sql/harness/bench/vacuum.sql");
+const TABLE_STATS: &str = include_str!("../../../sql/harness/bench/table_stats.sql");
+const FLUSH_STATS: &str = include_str!("../../../sql/harness/bench/flush_stats.sql");
 
 /// One increment for the baseline patterns.
 #[derive(Debug, Clone)]

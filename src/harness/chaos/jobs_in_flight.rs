@@ -13,11 +13,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::stage::ChaosReport;
 use super::worker_kill::SleepHandler;
+use crate::harness::store::checks;
 use crate::jobs::handler::Registry;
 use crate::jobs::maintenance::rescuer::{self, Rescuer};
 use crate::jobs::worker::{WorkerConfig, WorkerPool};
 use crate::jobs::{NewJob, QueueSettings, DEFAULT_QUEUE};
-use crate::store::{checks, jobs};
+use crate::store::jobs;
 
 /// Jobs enqueued.
 const JOBS: usize = 24;

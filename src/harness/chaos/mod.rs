@@ -10,7 +10,7 @@
 //! - [`malformed_flood`]: 30 % malformed events; each one dead-lettered once, the rest applied.
 //! - [`worker_kill`]: a job worker SIGKILLed mid-job; rescued within 3 heartbeats, completed once.
 //!
-//! [`stage`] sets up and judges; [`produce`] produces and remembers malformed positions;
+//! [`stage`] sets up and judges (producing with [`crate::harness::producer`]);
 //! [`process`] runs child processes; [`pg_proxy`] is the cuttable TCP proxy.
 
 pub mod broker_process;
@@ -22,7 +22,6 @@ pub mod malformed_flood;
 pub mod pg_outage;
 pub mod pg_proxy;
 pub mod process;
-pub mod produce;
 pub mod rebalance;
 pub mod stage;
 pub mod worker_kill;
@@ -31,7 +30,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::catalog::Catalog;
-use crate::load::broker::Broker;
+use crate::harness::load::broker::Broker;
 use process::Process;
 use stage::{ChaosReport, Stage};
 

@@ -19,7 +19,7 @@ use serde::Serialize;
 use super::percentile_ms;
 use crate::catalog::Catalog;
 use crate::db::{self, DbConfig};
-use crate::store::baseline::{self, Increment};
+use crate::harness::store::baseline::{self, Increment};
 use crate::store::{admin, migrate, FlushBatch, ProgressStore};
 use crate::update::{Change, ProgressUpdate};
 

@@ -20,12 +20,13 @@ use super::report::{Latency, Memory, TierReport};
 use super::sampler::{self, Sampler};
 use super::{sizing, verdict};
 use crate::catalog::Catalog;
-use crate::commands::producer::{producer, send_events};
 use crate::db::{self, DbConfig};
+use crate::harness::producer::{producer, send_events};
+use crate::harness::store::checks;
+use crate::harness::synthetic::Synthetic;
 use crate::ingest::pipeline::{Pipeline, PipelineConfig};
 use crate::ingest::stats::IngestStats;
-use crate::store::{admin, checks, migrate, ProgressStore};
-use crate::synthetic::Synthetic;
+use crate::store::{admin, migrate, ProgressStore};
 
 /// Schema the harness works in, recreated every run.
 pub const DEFAULT_SCHEMA: &str = "goalstream_load";
@@ -150,7 +151,8 @@ pub async fn run(
         produced,
     )
     .await
-    .context("producing")?;
+    .context("producing")?
+    .stream;
     let produced_in = started.elapsed();
     let drained = wait_for_durable(&stats, events, profile.drain_timeout).await;
     let elapsed = started.elapsed();

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use super::{noop, result, Bench, JobsResult, PHASE_TIMEOUT};
-use crate::bench::percentile_ms;
+use crate::harness::bench::percentile_ms;
 use crate::jobs::{JobGraph, Parent, DEFAULT_QUEUE};
 use crate::store::jobs;
 

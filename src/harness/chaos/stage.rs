@@ -12,14 +12,14 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::Pool;
 use tokio::task::JoinHandle;
 
-use super::produce::{produce, Produced};
 use crate::catalog::Catalog;
-use crate::commands::producer::producer;
 use crate::db::{self, DbConfig};
-use crate::load::broker::Broker;
-use crate::load::verdict::{self, DeltaSums, Verdict};
-use crate::store::{admin, checks, migrate};
-use crate::synthetic::Synthetic;
+use crate::harness::load::broker::Broker;
+use crate::harness::load::verdict::{self, DeltaSums, Verdict};
+use crate::harness::producer::{producer, send_events, Produced};
+use crate::harness::store::checks;
+use crate::harness::synthetic::Synthetic;
+use crate::store::{admin, migrate};
 
 /// A scenario's world.
 pub struct Stage {
@@ -100,7 +100,7 @@ impl Stage {
         bad_ratio: f64,
     ) -> anyhow::Result<JoinHandle<Result<Produced, rdkafka::error::KafkaError>>> {
         let stream = Synthetic::new(&self.catalog, users, bad_ratio, 7);
-        Ok(tokio::spawn(produce(
+        Ok(tokio::spawn(send_events(
             producer(&self.broker.bootstrap)?,
             self.topic.clone(),
             stream,

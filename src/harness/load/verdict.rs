@@ -154,7 +154,7 @@ mod tests {
 
     #[test]
     fn goals_whose_period_rotates_during_the_run_are_left_out() {
-        let catalog = Catalog::from_json(include_str!("../../config/challenges.json")).unwrap();
+        let catalog = Catalog::from_json(include_str!("../../../config/challenges.json")).unwrap();
         let before = Utc.with_ymd_and_hms(2026, 3, 31, 23, 59, 0).unwrap();
         let after = Utc.with_ymd_and_hms(2026, 4, 1, 0, 1, 0).unwrap();
         let (_, rotated) = checked_goals(&catalog, before, before);

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use super::{noop, result, Bench, JobsResult};
-use crate::bench::percentile_ms;
+use crate::harness::bench::percentile_ms;
 use crate::jobs::NewJob;
 use crate::store::jobs;
 

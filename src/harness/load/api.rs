@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::http::{BaseUrl, Client};
-use crate::synthetic::Synthetic;
+use crate::harness::synthetic::Synthetic;
 
 /// Pause between one virtual user's requests (≈ 10 requests/s each).
 pub const DEFAULT_THINK_TIME: Duration = Duration::from_millis(100);

@@ -1,6 +1,6 @@
-//! Producing for chaos scenarios: like `commands::producer::send_events`, but remembering
-//! where every malformed event landed, so that the verdict can ask for exactly those dead
-//! letters.
+//! Producing synthetic telemetry to Kafka, for `demo`, `produce`, the load tiers and the chaos
+//! scenarios: one send loop, paced to a rate, that remembers where every malformed event
+//! landed (so a verdict can ask for exactly those dead letters).
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,8 +9,25 @@ use std::time::{Duration, Instant};
 
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::ClientConfig;
 
-use crate::synthetic::Synthetic;
+use super::synthetic::Synthetic;
+
+/// Events handed to librdkafka before waiting for their delivery reports.
+const WINDOW: usize = 10_000;
+/// Windows per second at a fixed rate: the pacing step (a twentieth of a second).
+const WINDOWS_PER_SECOND: u64 = 20;
+
+/// A producer tuned for throughput (batches of up to 5 ms).
+pub fn producer(brokers: &str) -> Result<FutureProducer, KafkaError> {
+    ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("linger.ms", "5")
+        .set("queue.buffering.max.messages", "1000000")
+        .set("compression.type", "lz4")
+        .set("enable.idempotence", "true")
+        .create()
+}
 
 /// What was produced.
 #[derive(Debug)]
@@ -23,9 +40,9 @@ pub struct Produced {
     pub malformed: BTreeSet<(i32, i64)>,
 }
 
-/// Sends `events` events at `rate` per second in windows of a tenth of a second, counting
-/// deliveries in `sent`.
-pub async fn produce(
+/// Sends `events` events from `stream` to `topic`, at most `rate` per second (0: no limit),
+/// counting deliveries in `sent`.
+pub async fn send_events(
     producer: FutureProducer,
     topic: String,
     mut stream: Synthetic,
@@ -34,12 +51,15 @@ pub async fn produce(
     sent: Arc<AtomicU64>,
 ) -> Result<Produced, KafkaError> {
     let started = Instant::now();
-    let window = (rate / 10).clamp(1, 10_000);
+    let window = match rate {
+        0 => WINDOW,
+        rate => ((rate / WINDOWS_PER_SECOND) as usize).clamp(1, WINDOW),
+    };
     let mut produced = 0u64;
     let mut malformed = BTreeSet::new();
     while produced < events {
-        let n = window.min(events - produced);
-        let mut deliveries = Vec::with_capacity(n as usize);
+        let n = window.min((events - produced) as usize);
+        let mut deliveries = Vec::with_capacity(n);
         for _ in 0..n {
             let event = stream.next_event();
             loop {
@@ -63,11 +83,13 @@ pub async fn produce(
                 malformed.insert((delivery.partition, delivery.offset));
             }
         }
-        produced += n;
+        produced += n as u64;
         sent.store(produced, Ordering::Relaxed);
-        let due = Duration::from_secs_f64(produced as f64 / rate.max(1) as f64);
-        if let Some(wait) = due.checked_sub(started.elapsed()) {
-            tokio::time::sleep(wait).await;
+        if rate > 0 {
+            let due = Duration::from_secs_f64(produced as f64 / rate as f64);
+            if let Some(wait) = due.checked_sub(started.elapsed()) {
+                tokio::time::sleep(wait).await;
+            }
         }
     }
     Ok(Produced { stream, events: produced, malformed })

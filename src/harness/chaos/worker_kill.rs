@@ -13,11 +13,12 @@ use serde_json::json;
 use super::process::Process;
 use super::stage::{ChaosReport, Stage};
 use super::Options;
+use crate::harness::store::checks;
 use crate::jobs::handler::{Handler, HandlerFuture, Registry};
 use crate::jobs::maintenance::rescuer::{self, Rescuer};
 use crate::jobs::worker::{WorkerConfig, WorkerPool};
 use crate::jobs::{ClaimedJob, NewJob, QueueSettings, DEFAULT_QUEUE};
-use crate::store::{checks, jobs};
+use crate::store::jobs;
 
 /// The job kind of the scenario.
 pub const KIND: &str = "chaos.sleep";

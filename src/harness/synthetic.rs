@@ -166,7 +166,7 @@ mod tests {
 
     #[test]
     fn events_decode_and_sums_add_up() {
-        let catalog = Catalog::from_json(include_str!("../config/challenges.json")).unwrap();
+        let catalog = Catalog::from_json(include_str!("../../config/challenges.json")).unwrap();
         let mut stream = Synthetic::new(&catalog, 50, 0.05, 7);
         let mut kills = 0;
         let mut malformed = 0;

@@ -3,15 +3,16 @@
 
 use deadpool_postgres::GenericClient;
 
-use super::StoreError;
+use crate::store::StoreError;
 
-const STORED_OFFSETS: &str = include_str!("../../sql/checks/stored_offsets.sql");
-const DEAD_LETTER_OFFSETS: &str = include_str!("../../sql/checks/dead_letter_offsets.sql");
-const JOB_HISTORY: &str = include_str!("../../sql/checks/job_history.sql");
-const JOB_OUTCOMES: &str = include_str!("../../sql/checks/job_outcomes.sql");
-const PROGRESS_FIT: &str = include_str!("../../sql/checks/progress_fit.sql");
-const CHECKPOINTS: &str = include_str!("../../sql/checks/checkpoints.sql");
-const CHECKPOINTS_PG17: &str = include_str!("../../sql/checks/checkpoints_pg17.sql");
+const STORED_OFFSETS: &str = include_str!("../../../sql/harness/checks/stored_offsets.sql");
+const DEAD_LETTER_OFFSETS: &str =
+    include_str!("../../../sql/harness/checks/dead_letter_offsets.sql");
+const JOB_HISTORY: &str = include_str!("../../../sql/harness/checks/job_history.sql");
+const JOB_OUTCOMES: &str = include_str!("../../../sql/harness/checks/job_outcomes.sql");
+const PROGRESS_FIT: &str = include_str!("../../../sql/harness/checks/progress_fit.sql");
+const CHECKPOINTS: &str = include_str!("../../../sql/harness/checks/checkpoints.sql");
+const CHECKPOINTS_PG17: &str = include_str!("../../../sql/harness/checks/checkpoints_pg17.sql");
 
 /// Sum of the group's stored next offsets: messages made durable when offsets start at 0.
 pub async fn stored_offsets<C: GenericClient>(

@@ -1,0 +1,6 @@
+//! The harness's SQL, kept out of the product's store layer: [`baseline`], the write patterns
+//! the flush benchmark compares against (seed 004), and [`checks`], the reads the load and
+//! chaos verdicts are based on. Statements in `sql/harness/`.
+
+pub mod baseline;
+pub mod checks;
