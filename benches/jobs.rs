@@ -7,8 +7,8 @@
 mod support;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use goalstream::jobs::{NewJob, QueueSettings, DEFAULT_QUEUE};
 use goalstream::store::jobs;
+use goalstream::types::{NewJob, QueueSettings, DEFAULT_QUEUE};
 use serde_json::json;
 
 const SCHEMA: &str = "goalstream_criterion_jobs";

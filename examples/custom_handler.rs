@@ -8,12 +8,12 @@
 use std::time::Duration;
 
 use deadpool_postgres::Pool;
-use goalstream::db::{self, DbConfig, DEFAULT_DATABASE_URL};
+use goalstream::db::{DbConfig, DEFAULT_DATABASE_URL};
 use goalstream::jobs::handler::{Handler, HandlerFuture};
 use goalstream::jobs::service::{builtin_handlers, JobService};
 use goalstream::jobs::worker::WorkerConfig;
-use goalstream::jobs::{ClaimedJob, JobGraph, NewJob, Parent, QueueSettings};
-use goalstream::store::{admin, jobs, migrate};
+use goalstream::store::{jobs, Scratch};
+use goalstream::types::{ClaimedJob, JobGraph, JobState, NewJob, Parent, QueueSettings};
 use serde_json::json;
 
 const SCHEMA: &str = "goalstream_example";
@@ -44,12 +44,8 @@ impl Handler for Greet {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.into());
-    let base = DbConfig::new(&url, 1);
-    db::ensure_database(&base).await?;
-    admin::recreate_schema(&db::create_pool(&base).await?.get().await?, SCHEMA).await?;
-    let config = DbConfig::new(&url, 4).with_search_path(SCHEMA);
-    let pool = db::create_pool(&config).await?;
-    migrate::migrate(&mut pool.get().await?).await?;
+    let scratch = Scratch::create(&DbConfig::new(&url, 4), SCHEMA).await?;
+    let (config, pool) = (scratch.config.clone(), scratch.pool.clone());
 
     let greet = |text: &str| NewJob::new("greet", json!({ "player": "player-1", "text": text }));
     let mut graph = JobGraph::default();
@@ -64,7 +60,7 @@ async fn main() -> anyhow::Result<()> {
     let registry = builtin_handlers().register(Greet);
     let service = JobService::start(worker, pool.clone(), registry).await?;
     let client = pool.get().await?;
-    while jobs::count_in_state(&client, "completed").await? < 3 {
+    while jobs::count_in_state(&client, JobState::Completed).await? < 3 {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     service.shutdown(Duration::from_secs(5)).await;

@@ -11,10 +11,11 @@ use crate::commands::load::LoadArgs;
 use crate::commands::produce::ProduceArgs;
 use crate::commands::replay::ReplayArgs;
 use crate::commands::run::RunArgs;
-use crate::db::DEFAULT_DATABASE_URL;
+use crate::db::{DbConfig, DEFAULT_DATABASE_URL};
 use crate::harness::bench::api::ApiBenchArgs;
 use crate::harness::bench::flush::FlushBenchArgs;
 use crate::harness::bench::jobs::JobsBenchArgs;
+use crate::telemetry::TelemetryConfig;
 
 /// Challenge-progress stream processor: Kafka telemetry in, exactly-once goal progress in
 /// Postgres out, with a built-in job queue.
@@ -51,6 +52,19 @@ pub struct GlobalArgs {
     /// Database session options.
     #[command(flatten)]
     pub db: crate::db::DbArgs,
+}
+
+impl GlobalArgs {
+    /// Database settings from `--database-url` and the session options (one connection; each
+    /// part sets its pool size).
+    pub fn db_config(&self) -> DbConfig {
+        self.db.config(&self.database_url, 1)
+    }
+
+    /// Logging settings.
+    pub fn telemetry(&self) -> TelemetryConfig {
+        TelemetryConfig { slow_statements: self.db.slow_statement_ms, ..TelemetryConfig::default() }
+    }
 }
 
 /// Subcommands.

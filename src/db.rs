@@ -1,16 +1,19 @@
-//! The Postgres connection pool: built from `DATABASE_URL`, every connection prepared for the
-//! flush (temp staging table) when it is opened, with the session's timeouts set; [`get`]
-//! times the wait for a connection and [`slow`] times the statements.
+//! Connections to Postgres, without knowing what goalstream stores: settings parsed from
+//! `DATABASE_URL` ([`DbConfig`], with the session's timeouts), pools that run a caller's setup
+//! statements on every new connection ([`create_pool`]; the store's `connect` gives it the
+//! flush's staging table), single connections ([`connect_once`]), errors in one line
+//! ([`describe_error`]); [`get`] times the wait for a pooled connection and [`timed`] times the
+//! hot statements (logged when slow: [`crate::telemetry::slow`]).
 
-pub mod slow;
-
-use std::sync::OnceLock;
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use deadpool_postgres::{HookError, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
-use crate::store::{progress, StoreError};
+use crate::telemetry::events::{PoolWaited, StatementTimed};
+use crate::telemetry::labels::Statement;
+use crate::telemetry::SlowThresholds;
 
 /// Local Postgres of a development machine; the database is created when missing.
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/goalstream";
@@ -45,14 +48,6 @@ impl Default for SessionSettings {
     }
 }
 
-static SESSION: OnceLock<SessionSettings> = OnceLock::new();
-
-/// Sets the session settings of every pool built afterwards ([`DbConfig::new`]); the first
-/// call wins (the binary calls it once, from its configuration).
-pub fn set_session_defaults(settings: SessionSettings) {
-    let _ = SESSION.set(settings);
-}
-
 /// Database session options every subcommand shares.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DbArgs {
@@ -65,7 +60,7 @@ pub struct DbArgs {
     /// Slow-statement thresholds in ms, DEBUG,WARN,ERROR: a timed statement this slow is
     /// logged at that level with its name and duration.
     #[arg(long, env = "GOALSTREAM_SLOW_STATEMENT_MS", default_value = "50,100,500", global = true)]
-    pub slow_statement_ms: slow::SlowThresholds,
+    pub slow_statement_ms: SlowThresholds,
 }
 
 impl DbArgs {
@@ -78,10 +73,9 @@ impl DbArgs {
         }
     }
 
-    /// Applies them to every pool and timed statement of the process.
-    pub fn apply(&self) {
-        set_session_defaults(self.session());
-        slow::set_thresholds(self.slow_statement_ms);
+    /// Settings for `url` with `pool_size` connections and these session options.
+    pub fn config(&self, url: impl Into<String>, pool_size: usize) -> DbConfig {
+        DbConfig::new(url, pool_size).with_session(self.session())
     }
 }
 
@@ -98,8 +92,16 @@ pub fn default_pool_size(flush_workers: Option<usize>) -> usize {
 pub async fn get(pool: &Pool) -> Result<deadpool_postgres::Client, deadpool_postgres::PoolError> {
     let started = Instant::now();
     let client = pool.get().await;
-    crate::metrics::global().db_pool_wait.observe(started.elapsed().as_secs_f64());
+    PoolWaited { elapsed: started.elapsed() }.emit();
     client
+}
+
+/// Runs `statement` and records its duration as `name` (logged when slow).
+pub async fn timed<T, F: Future<Output = T>>(name: Statement, statement: F) -> T {
+    let started = Instant::now();
+    let result = statement.await;
+    StatementTimed { statement: name, elapsed: started.elapsed() }.emit();
+    result
 }
 
 /// Pool settings.
@@ -117,11 +119,26 @@ pub struct DbConfig {
 }
 
 impl DbConfig {
-    /// Settings for `url` with `pool_size` connections and the process's session settings
-    /// ([`set_session_defaults`]).
+    /// Settings for `url` with `pool_size` connections and the default session settings.
     pub fn new(url: impl Into<String>, pool_size: usize) -> Self {
-        let session = SESSION.get().copied().unwrap_or_default();
-        DbConfig { url: url.into(), pool_size, search_path: None, session }
+        DbConfig {
+            url: url.into(),
+            pool_size,
+            search_path: None,
+            session: SessionSettings::default(),
+        }
+    }
+
+    /// The same settings with `pool_size` connections.
+    pub fn with_pool_size(mut self, pool_size: usize) -> Self {
+        self.pool_size = pool_size;
+        self
+    }
+
+    /// The same settings with these session settings.
+    pub fn with_session(mut self, session: SessionSettings) -> Self {
+        self.session = session;
+        self
     }
 
     /// The same settings, working in `schema`.
@@ -170,20 +187,43 @@ pub enum DbError {
     Config(String),
     /// Postgres refused or could not be reached.
     // The Postgres error is described in the message, not chained as a source.
-    #[error("cannot connect to Postgres ({target}): {}. Is it running? scripts/dev-up.sh starts a local one", crate::store::describe_pg_error(.cause))]
+    #[error("cannot connect to Postgres ({target}): {}. Is it running? scripts/dev-up.sh starts a local one", describe_error(.cause))]
     Connect {
         /// Host, port and database, without credentials.
         target: String,
         /// Why.
         cause: tokio_postgres::Error,
     },
-    /// Creating the pool or a first connection failed.
-    #[error("{0}")]
-    Store(#[from] StoreError),
+    /// The pool could not hand out a first connection.
+    #[error("database pool: {0}")]
+    Pool(deadpool_postgres::PoolError),
 }
 
-/// Opens a pool and checks that one connection works, so a bad URL fails at start, clearly.
-pub async fn create_pool(config: &DbConfig) -> Result<Pool, DbError> {
+/// Statements run on every new connection of a pool (temp tables and the like), as one batch.
+pub type SessionSetup = Option<&'static str>;
+
+/// A Postgres error in one line: SQLSTATE, message, detail and hint when the server sent
+/// them, else the client-side cause (connection refused, closed, ...).
+pub fn describe_error(error: &tokio_postgres::Error) -> String {
+    if let Some(db) = error.as_db_error() {
+        let mut text = format!("{} ({})", db.message(), db.code().code());
+        if let Some(detail) = db.detail() {
+            text.push_str(&format!("; detail: {detail}"));
+        }
+        if let Some(hint) = db.hint() {
+            text.push_str(&format!("; hint: {hint}"));
+        }
+        return text;
+    }
+    match std::error::Error::source(error) {
+        Some(cause) => format!("{error}: {cause}"),
+        None => error.to_string(),
+    }
+}
+
+/// Opens a pool whose new connections first run `setup`, and checks that one connection
+/// works, so a bad URL fails at start, clearly.
+pub async fn create_pool(config: &DbConfig, setup: SessionSetup) -> Result<Pool, DbError> {
     let pg_config = config.pg_config()?;
     let target = describe(&pg_config);
     let manager = Manager::from_config(
@@ -198,9 +238,14 @@ pub async fn create_pool(config: &DbConfig) -> Result<Pool, DbError> {
         .runtime(Runtime::Tokio1)
         .wait_timeout(Some(DEFAULT_WAIT_TIMEOUT))
         .create_timeout(Some(DEFAULT_CONNECT_TIMEOUT))
-        .post_create(deadpool_postgres::Hook::async_fn(|client, _| {
+        .post_create(deadpool_postgres::Hook::async_fn(move |client, _| {
             Box::pin(async move {
-                progress::prepare_connection(client).await.map_err(HookError::Backend)
+                match setup {
+                    Some(statements) => {
+                        client.batch_execute(statements).await.map_err(HookError::Backend)
+                    }
+                    None => Ok(()),
+                }
             })
         }))
         .build()
@@ -211,40 +256,36 @@ pub async fn create_pool(config: &DbConfig) -> Result<Pool, DbError> {
         | Err(deadpool_postgres::PoolError::PostCreateHook(HookError::Backend(cause))) => {
             Err(DbError::Connect { target, cause })
         }
-        Err(error) => Err(DbError::Store(StoreError::Pool(error))),
+        Err(error) => Err(DbError::Pool(error)),
     }
 }
 
-/// Creates the URL's database if it does not exist yet (connecting to `postgres` to do so).
-/// Returns whether it was created.
-pub async fn ensure_database(config: &DbConfig) -> Result<bool, DbError> {
-    let pg_config = config.pg_config()?;
-    let Some(name) = pg_config.get_dbname().map(str::to_owned) else {
-        return Ok(false);
-    };
-    match pg_config.connect(NoTls).await {
-        Ok(_) => return Ok(false),
-        Err(error)
-            if error.code() != Some(&tokio_postgres::error::SqlState::INVALID_CATALOG_NAME) =>
-        {
-            return Err(DbError::Connect { target: describe(&pg_config), cause: error })
-        }
-        Err(_) => {}
+/// One connection outside any pool (its driver task spawned on the current runtime), to
+/// `dbname` instead of the URL's when given: for creating the database, and for LISTEN.
+pub async fn connect_once(
+    config: &DbConfig,
+    dbname: Option<&str>,
+) -> Result<tokio_postgres::Client, DbError> {
+    let mut pg_config = config.pg_config()?;
+    if let Some(dbname) = dbname {
+        pg_config.dbname(dbname);
     }
-    let mut admin = pg_config.clone();
-    admin.dbname("postgres");
-    let (client, connection) = admin
+    let (client, connection) = pg_config
         .connect(NoTls)
         .await
-        .map_err(|cause| DbError::Connect { target: describe(&admin), cause })?;
-    let task = tokio::spawn(connection);
-    let created = crate::store::admin::create_database(&client, &name).await?;
-    drop(client);
-    let _ = task.await;
-    if created {
-        tracing::info!(database = %name, "created database");
+        .map_err(|cause| DbError::Connect { target: describe(&pg_config), cause })?;
+    tokio::spawn(connection);
+    Ok(client)
+}
+
+impl DbError {
+    /// The Postgres error behind a failed connection, if that is what this is.
+    pub fn connect_cause(&self) -> Option<&tokio_postgres::Error> {
+        match self {
+            DbError::Connect { cause, .. } => Some(cause),
+            _ => None,
+        }
     }
-    Ok(created)
 }
 
 /// `host:port/dbname` for messages, never the password.

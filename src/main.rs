@@ -1,77 +1,71 @@
-//! The `goalstream` binary: parse the command line, set up logging, run the subcommand.
+//! The `goalstream` binary: read the configuration file and the command line, set up logging,
+//! run the subcommand (each composes the library's parts; the service ones through
+//! `app::App`).
 
 use std::process::ExitCode;
 
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
 use goalstream::cli::{BenchCommand, Cli, Command, ConfigCommand};
-use goalstream::{app, commands, config, db, harness, telemetry};
+use goalstream::config::{self, ConfigFile};
+use goalstream::{commands, harness, telemetry};
 
 fn main() -> ExitCode {
-    // The configuration file sets environment variables, before any thread exists.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    if let Some(path) = config::path_from(&args) {
-        if let Err(error) = config::apply(&path, &config::known_names(&Cli::command())) {
-            eprintln!("error: {error}");
-            return ExitCode::from(2);
-        }
-    }
-    let runtime = tokio::runtime::Runtime::new().expect("the tokio runtime starts");
-    let matches = Cli::command().get_matches();
+    let file = match config::path_from(&args) {
+        Some(path) => match ConfigFile::load(&path, &config::known_names(&Cli::command())) {
+            Ok(file) => Some(file),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
+    let command = match &file {
+        Some(file) => file.apply(Cli::command()),
+        None => Cli::command(),
+    };
+    let matches = command.get_matches_from(args);
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
-    runtime.block_on(run(cli, matches))
+    let runtime = tokio::runtime::Runtime::new().expect("the tokio runtime starts");
+    runtime.block_on(run(cli, matches, file))
 }
 
-async fn run(cli: Cli, matches: ArgMatches) -> ExitCode {
-    telemetry::init("info");
-    cli.global.db.apply();
+async fn run(cli: Cli, matches: ArgMatches, file: Option<ConfigFile>) -> ExitCode {
+    telemetry::init(&cli.global.telemetry());
+    let db = cli.global.db_config();
+    let catalog = &cli.global.catalog;
     let result = match &cli.command {
-        Command::Demo(args) => {
-            commands::demo::run(&cli.global.database_url, &cli.global.catalog, args).await
-        }
-        Command::Run(args) => {
-            commands::run::run(&cli.global.database_url, &cli.global.catalog, args).await
-        }
-        Command::Produce(args) => commands::produce::run(&cli.global.catalog, args).await,
-        Command::Replay(args) => {
-            commands::replay::run(&cli.global.database_url, &cli.global.catalog, args).await
-        }
-        Command::Api(args) => {
-            commands::api::run(&cli.global.database_url, &cli.global.catalog, args).await
-        }
-        Command::Load(args) => {
-            commands::load::run(&cli.global.database_url, &cli.global.catalog, args).await
-        }
-        Command::Chaos(args) => {
-            commands::chaos::run(&cli.global.database_url, &cli.global.catalog, args).await
-        }
-        Command::ChaosWorker(args) => commands::chaos::worker(&cli.global.database_url, args).await,
-        Command::Migrate => app::migrate(&cli.global.database_url).await,
-        Command::Catalog => app::check_catalog(&cli.global.catalog),
+        Command::Demo(args) => commands::demo::run(&db, catalog, args).await,
+        Command::Run(args) => commands::run::run(&db, catalog, args).await,
+        Command::Produce(args) => commands::produce::run(catalog, args).await,
+        Command::Replay(args) => commands::replay::run(&db, catalog, args).await,
+        Command::Api(args) => commands::api::run(&db, catalog, args).await,
+        Command::Load(args) => commands::load::run(&db, catalog, args).await,
+        Command::Chaos(args) => commands::chaos::run(&db, catalog, args).await,
+        Command::ChaosWorker(args) => commands::chaos::worker(&db, args).await,
+        Command::Migrate => commands::migrate::run(&db).await,
+        Command::Catalog => commands::catalog::run(catalog),
         Command::Bench(BenchCommand::Jobs(args)) => {
-            harness::bench::jobs::run(&cli.global.database_url, args).await.map(drop)
+            harness::bench::jobs::run(&db, args).await.map(drop)
         }
-        Command::Bench(BenchCommand::Api(args)) => {
-            match commands::load_catalog(&cli.global.catalog) {
-                Ok(catalog) => harness::bench::api::run(
-                    &cli.global.database_url,
-                    std::sync::Arc::new(catalog),
-                    args,
-                )
-                .await
-                .map(drop),
-                Err(error) => Err(error),
+        Command::Bench(BenchCommand::Api(args)) => match commands::load_catalog(catalog) {
+            Ok(catalog) => {
+                harness::bench::api::run(&db, std::sync::Arc::new(catalog), args).await.map(drop)
             }
-        }
+            Err(error) => Err(error),
+        },
         Command::Bench(BenchCommand::Flush(args)) => {
-            harness::bench::flush::run(&cli.global.database_url, args).await.map(drop)
+            harness::bench::flush::run(&db, args).await.map(drop)
         }
-        Command::Config(ConfigCommand::Print(args)) => args
-            .check()
-            .and_then(|()| Ok(db::DbConfig::new(&cli.global.database_url, 1).pg_config()?))
-            .map(|_| {
+        Command::Config(ConfigCommand::Print(args)) => {
+            args.check().and_then(|()| Ok(db.pg_config()?)).map(|_| {
                 let root = Cli::command();
-                print!("{}", config::print::render(&root, &matches, &["config", "print"]));
-            }),
+                let text =
+                    config::print::render(&root, &matches, &["config", "print"], file.as_ref());
+                print!("{text}");
+            })
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -15,7 +15,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_goalstream");
 async fn goalstream_api_serves_until_sigterm() {
     let db = TestDb::new(1).await;
     // The binary works in the test's schema (already migrated; its own migrate is a no-op).
-    let url = format!("{}?options=-csearch_path%3D{}", support::database_url(), db.schema);
+    let url = db.child_url();
     let mut child = Command::new(BIN)
         .args(["api", "--addr", "127.0.0.1:0", "--pool-size", "2"])
         .env("DATABASE_URL", &url)
@@ -42,7 +42,7 @@ async fn goalstream_api_serves_until_sigterm() {
         if line.contains("listening") {
             let at = line.find("127.0.0.1:").expect("the address is logged");
             let port: String = line[at + 10..].chars().take_while(|c| c.is_ascii_digit()).collect();
-            assert!(line.contains("warm_connections"), "{line}");
+            assert!(log.contains("REST API ready connections=2"), "warmed before listening: {log}");
             break format!("127.0.0.1:{port}");
         }
         assert!(started.elapsed() < Duration::from_secs(30), "{log}");

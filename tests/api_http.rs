@@ -31,7 +31,7 @@ async fn malformed_bodies_get_a_code() {
 
 #[tokio::test]
 async fn oversized_bodies_are_413_with_a_code() {
-    let api = TestApi::start_with(2, |state| state.config.body_limit = 1024).await;
+    let api = TestApi::start_with(2, |api| api.config.body_limit = 1024).await;
     let big = json!({"kind": "k", "args": {"blob": "x".repeat(4096)}});
     let reply = api.call("POST", "/v1/jobs", Some(big)).await;
     assert_eq!((reply.status, reply.code()), (413, "body_too_large"), "{reply:?}");
@@ -152,7 +152,7 @@ async fn the_openapi_document_describes_exactly_the_router() {
 async fn warm_up_opens_every_connection() {
     let db = support::TestDb::new(4).await;
     let catalog = std::sync::Arc::new(
-        goalstream::catalog::Catalog::from_json(goalstream::commands::EXAMPLE_CATALOG).unwrap(),
+        goalstream::catalog::Catalog::from_json(goalstream::catalog::EXAMPLE).unwrap(),
     );
     let state = api::ApiState::new(db.pool.clone(), catalog);
     let warm = state.warm_up().await.unwrap();

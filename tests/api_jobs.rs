@@ -2,8 +2,8 @@
 
 mod support;
 
-use goalstream::jobs::{JobGraph, NewJob, OnParentFailure, Parent, QueueSettings};
 use goalstream::store::jobs;
+use goalstream::types::{JobGraph, NewJob, OnParentFailure, Parent, QueueSettings};
 use serde_json::json;
 use support::api::TestApi;
 
@@ -99,7 +99,7 @@ async fn cancel_takes_dependents_along_and_refuses_running_jobs() {
     let runs_anyway = graph.job(NewJob::new("cleanup", json!({})).in_queue("q"));
     graph.depends(doomed, Parent::Node(parent));
     graph.depends(grandchild, Parent::Node(doomed));
-    graph.edges.push(goalstream::jobs::Edge {
+    graph.edges.push(goalstream::types::Edge {
         parent: Parent::Node(parent),
         child: runs_anyway,
         on_parent_failure: OnParentFailure::Run,

@@ -7,11 +7,10 @@ mod support;
 use std::path::PathBuf;
 
 use goalstream::harness::chaos::{self, Options, Scenario};
-use goalstream::store::admin;
 use support::kafka::example_catalog;
 
 async fn scenario(scenario: Scenario) {
-    goalstream::telemetry::init("warn");
+    support::init_logs("warn");
     let mut options = Options::new(
         PathBuf::from(env!("CARGO_BIN_EXE_goalstream")),
         "config/challenges.json".into(),
@@ -22,12 +21,10 @@ async fn scenario(scenario: Scenario) {
     options.job_ms = 3_000;
     options.schema_prefix = format!("test_chaos_{}", std::process::id());
     options.log_dir = std::env::temp_dir().join(&options.schema_prefix);
-    let result = chaos::run(&support::database_url(), example_catalog(), scenario, &options).await;
+    let result = chaos::run(&support::db_config(), example_catalog(), scenario, &options).await;
 
-    let base = goalstream::db::DbConfig::new(support::database_url(), 1);
-    let pool = goalstream::db::create_pool(&base).await.unwrap();
     let schema = chaos::schema_of(scenario, &options);
-    admin::drop_schema(&pool.get().await.unwrap(), &schema).await.unwrap();
+    goalstream::store::drop_schema(&support::db_config(), &schema).await.unwrap();
 
     let report = result.unwrap();
     assert!(report.passed(), "{}", report.text());

@@ -16,7 +16,7 @@ async fn sessions_carry_the_configured_timeouts() {
         statement_timeout: Some(Duration::from_millis(200)),
         idle_in_transaction_timeout: Some(Duration::from_secs(7)),
     };
-    let pool = db::create_pool(&config).await.unwrap();
+    let pool = goalstream::store::connect(&config).await.unwrap();
     let client = db::get(&pool).await.unwrap();
     let shown: String = client.query_one("SHOW statement_timeout", &[]).await.unwrap().get(0);
     assert_eq!(shown, "200ms");
@@ -30,13 +30,14 @@ async fn sessions_carry_the_configured_timeouts() {
 
 #[tokio::test]
 async fn the_defaults_apply_and_zero_means_no_limit() {
-    let pool = db::create_pool(&DbConfig::new(support::database_url(), 1)).await.unwrap();
+    let pool =
+        goalstream::store::connect(&DbConfig::new(support::database_url(), 1)).await.unwrap();
     let client = pool.get().await.unwrap();
     let shown: String = client.query_one("SHOW statement_timeout", &[]).await.unwrap().get(0);
     assert_eq!(shown, "30s");
     let mut config = DbConfig::new(support::database_url(), 1);
     config.session = SessionSettings { statement_timeout: None, idle_in_transaction_timeout: None };
-    let pool = db::create_pool(&config).await.unwrap();
+    let pool = goalstream::store::connect(&config).await.unwrap();
     let client = pool.get().await.unwrap();
     let shown: String = client.query_one("SHOW statement_timeout", &[]).await.unwrap().get(0);
     assert_eq!(shown, "0", "the server's default");
@@ -64,7 +65,7 @@ async fn processes_creating_the_same_missing_database_at_once_all_succeed() {
         target.get_ports().first().copied().unwrap_or(5432),
     );
     let config = DbConfig::new(url, 1);
-    let attempts = (0..6).map(|_| db::ensure_database(&config));
+    let attempts = (0..6).map(|_| goalstream::store::ensure_database(&config));
     let results = futures::future::join_all(attempts).await;
     client.batch_execute(&drop).await.unwrap();
     let created: Vec<bool> = results.into_iter().map(|r| r.expect("no error")).collect();

@@ -10,7 +10,6 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use goalstream::harness::chaos::{self, Options, Scenario};
-use goalstream::store::admin;
 use support::kafka::example_catalog;
 
 /// A persistent broker on PORT (and its S3 server on PORT + 1), stopped when dropped.
@@ -54,7 +53,7 @@ fn free_port_pair() -> u16 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_and_restarted_broker_loses_nothing() {
-    goalstream::telemetry::init("warn");
+    support::init_logs("warn");
     let broker = Broker::start();
     let mut options = Options::new(
         PathBuf::from(env!("CARGO_BIN_EXE_goalstream")),
@@ -68,11 +67,9 @@ async fn a_killed_and_restarted_broker_loses_nothing() {
     options.schema_prefix = format!("test_e2e_restart_{}", std::process::id());
     options.log_dir = std::env::temp_dir().join(&options.schema_prefix);
     let scenario = Scenario::BrokerRestart;
-    let result = chaos::run(&support::database_url(), example_catalog(), scenario, &options).await;
+    let result = chaos::run(&support::db_config(), example_catalog(), scenario, &options).await;
 
-    let base = goalstream::db::DbConfig::new(support::database_url(), 1);
-    let pool = goalstream::db::create_pool(&base).await.unwrap();
-    admin::drop_schema(&pool.get().await.unwrap(), &chaos::schema_of(scenario, &options))
+    goalstream::store::drop_schema(&support::db_config(), &chaos::schema_of(scenario, &options))
         .await
         .unwrap();
 

@@ -5,8 +5,8 @@ mod support;
 
 use std::time::Duration;
 
-use goalstream::db::{self, DbConfig};
-use goalstream::ingest::stats::IngestStats;
+use goalstream::db::DbConfig;
+use goalstream::telemetry::IngestStats;
 use support::kafka::{
     self, kills, produce, progress_of, start, stored_total, sums, wait_for, MockKafka,
 };
@@ -136,7 +136,9 @@ async fn malformed_events_land_in_dead_letters_and_the_rest_applies() {
 async fn behind_proxy(db: &TestDb) -> (PgProxy, deadpool_postgres::Pool) {
     let proxy = PgProxy::start("127.0.0.1:5432").await.unwrap();
     let url = format!("postgres://postgres@127.0.0.1:{}/goalstream_test", proxy.port());
-    let pool = db::create_pool(&DbConfig::new(url, 3).with_search_path(&db.schema)).await.unwrap();
+    let pool = goalstream::store::connect(&DbConfig::new(url, 3).with_search_path(&db.schema))
+        .await
+        .unwrap();
     (proxy, pool)
 }
 
@@ -267,7 +269,7 @@ async fn an_offset_the_broker_no_longer_has_is_counted_and_logged() {
     goalstream::store::offsets::store(&db.pool.get().await.unwrap(), "g-oor", &[move_to])
         .await
         .unwrap();
-    let metric = &goalstream::metrics::global().offset_out_of_range;
+    let metric = &goalstream::telemetry::metrics::global().offset_out_of_range;
     let before = metric.get();
     let (pipeline, _) = start(&kafka.brokers, "g-oor", &db.pool, 1);
     wait_for("the out-of-range fetch is counted", WAIT, || async { metric.get() > before }).await;

@@ -7,8 +7,8 @@ use std::time::Duration;
 use deadpool_postgres::Client;
 use goalstream::harness::store::checks;
 use goalstream::jobs::maintenance::{cleaner, rescuer, scheduler};
-use goalstream::jobs::{NewJob, QueueSettings};
 use goalstream::store::{jobs, migrate};
+use goalstream::types::{NewJob, QueueSettings};
 use serde_json::json;
 use support::TestDb;
 

@@ -8,8 +8,10 @@ use std::time::Duration;
 
 use deadpool_postgres::Client;
 use goalstream::harness::store::checks;
-use goalstream::jobs::{Failure, JobGraph, NewJob, OnParentFailure, Parent, QueueSettings};
 use goalstream::store::jobs::{self, Completed};
+use goalstream::types::{
+    Failure, JobGraph, JobState, NewJob, OnParentFailure, Parent, QueueSettings,
+};
 use serde_json::json;
 use support::TestDb;
 
@@ -161,7 +163,7 @@ async fn failures_retry_with_backoff_then_die_and_cancel_dependents() {
     let runs_anyway = graph.job(job("cleanup"));
     graph.depends(child, Parent::Node(parent));
     graph.depends(grandchild, Parent::Node(child));
-    graph.edges.push(goalstream::jobs::Edge {
+    graph.edges.push(goalstream::types::Edge {
         parent: Parent::Node(parent),
         child: runs_anyway,
         on_parent_failure: OnParentFailure::Run,
@@ -289,7 +291,7 @@ async fn a_returned_job_keeps_its_attempt_and_a_stale_return_changes_nothing() {
     assert_eq!((claimed[0].id, claimed[0].attempt), (id, 1));
     assert_eq!(jobs::unclaim(&client, &[(id, 0)]).await.unwrap(), 0, "wrong attempt: ignored");
     assert_eq!(jobs::unclaim(&client, &[(id, 1)]).await.unwrap(), 1);
-    assert_eq!(jobs::state_of(&client, id).await.unwrap().as_deref(), Some("available"));
+    assert_eq!(jobs::state_of(&client, id).await.unwrap(), Some(JobState::Available));
     let again = jobs::claim(&client, "default", 10, "w2").await.unwrap();
     assert_eq!(again[0].attempt, 1, "the returned attempt was not spent (max_attempts is 1)");
     assert_eq!(jobs::unclaim(&client, &[(id, 1)]).await.unwrap(), 1);

@@ -10,8 +10,8 @@ use deadpool_postgres::Pool;
 use goalstream::jobs::handler::{Handler, HandlerFuture, Registry};
 use goalstream::jobs::service::JobService;
 use goalstream::jobs::worker::{WorkerConfig, WorkerPool};
-use goalstream::jobs::{ClaimedJob, JobGraph, NewJob, Parent, QueueSettings};
 use goalstream::store::jobs;
+use goalstream::types::{ClaimedJob, JobGraph, JobState, NewJob, Parent, QueueSettings};
 use serde_json::json;
 use support::kafka::wait_for;
 use support::pg_proxy::PgProxy;
@@ -366,7 +366,7 @@ async fn a_crashed_workers_job_is_run_again_by_a_job_service_within_its_rescue_w
             .await
             .unwrap();
     wait_for("the second attempt", Duration::from_secs(10), || async {
-        jobs::state_of(&client, id).await.unwrap().as_deref() == Some("completed")
+        jobs::state_of(&client, id).await.unwrap() == Some(JobState::Completed)
     })
     .await;
     // Stale after 3 heartbeats, found when it goes stale (the rescuer wakes then), then claimed

@@ -9,12 +9,11 @@ use std::time::Duration;
 use goalstream::harness::load::driver::{self, Config};
 use goalstream::harness::load::output;
 use goalstream::harness::load::profile::{Profile, ProfileName};
-use goalstream::store::admin;
 use support::kafka::example_catalog;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn smoke_tier_loses_nothing_and_applies_nothing_twice() {
-    goalstream::telemetry::init("warn");
+    support::init_logs("warn");
     let schema = format!("test_load_{}_{}", std::process::id(), rand::random::<u32>());
     let mut profile = Profile::of(ProfileName::Smoke);
     profile.duration = Duration::from_secs(6);
@@ -29,14 +28,12 @@ async fn smoke_tier_loses_nothing_and_applies_nothing_twice() {
         progress: false,
         seed: 3,
     };
-    let report = driver::run(&support::database_url(), example_catalog(), &config).await.unwrap();
+    let report = driver::run(&support::db_config(), example_catalog(), &config).await.unwrap();
     let dir = std::env::temp_dir().join(&schema);
     let markdown = output::save(&dir, &report).unwrap();
 
     // Clean up the schema before asserting, so a failure leaves nothing behind.
-    let base = goalstream::db::DbConfig::new(support::database_url(), 1);
-    let pool = goalstream::db::create_pool(&base).await.unwrap();
-    admin::drop_schema(&pool.get().await.unwrap(), &schema).await.unwrap();
+    goalstream::store::drop_schema(&support::db_config(), &schema).await.unwrap();
 
     assert!(report.passed(), "{}", report.text());
     assert_eq!(report.events, 30_000);

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use clap::{CommandFactory, Parser};
 use goalstream::cli::Cli;
-use goalstream::metrics::Metrics;
+use goalstream::telemetry::metrics::Metrics;
 use serde_yaml::Value;
 
 fn read(path: &str) -> String {

@@ -8,16 +8,16 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use goalstream::db::{self, DbConfig};
+use goalstream::db::DbConfig;
 use goalstream::http::Ops;
 use goalstream::ingest::pipeline::{Pipeline, PipelineConfig};
-use goalstream::ingest::stats::IngestStats;
 use goalstream::jobs::handler::Registry;
 use goalstream::jobs::maintenance::sampler::{self, Sampler};
 use goalstream::jobs::reward::RewardGrantHandler;
 use goalstream::jobs::worker::{WorkerConfig, WorkerPool};
-use goalstream::metrics;
 use goalstream::store::ProgressStore;
+use goalstream::telemetry::metrics;
+use goalstream::telemetry::IngestStats;
 use support::http::{families, get};
 use support::kafka::{self, kills, produce, stored_total, wait_for, MockKafka};
 use support::pg_proxy::PgProxy;
@@ -31,7 +31,7 @@ async fn listener() -> tokio::net::TcpListener {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_exposes_every_family_after_a_pipeline_run() {
-    goalstream::telemetry::init("info");
+    support::init_logs("info");
     let db = TestDb::new(4).await;
     let kafka = MockKafka::new(2);
     let mut messages: Vec<(String, Vec<u8>)> =
@@ -141,12 +141,12 @@ async fn metrics_exposes_every_family_after_a_pipeline_run() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readyz_follows_the_database_and_the_assignment() {
-    goalstream::telemetry::init("info");
+    support::init_logs("info");
     let db = TestDb::new(1).await;
     let proxy = PgProxy::start("127.0.0.1:5432").await.unwrap();
     let url = format!("postgres://postgres@127.0.0.1:{}/goalstream_test", proxy.port());
     let config = DbConfig::new(url, 2).with_search_path(&db.schema);
-    let pool = db::create_pool(&config).await.unwrap();
+    let pool = goalstream::store::connect(&config).await.unwrap();
     let stats = Arc::new(IngestStats::default());
     let ops = Ops::start(listener().await, &config, pool, Some(stats.clone()), Default::default())
         .await

@@ -2,16 +2,14 @@
 //! `GOALSTREAM_BENCH_DATABASE_URL` (default: local `goalstream`), dropped at the end.
 
 use deadpool_postgres::Pool;
-use goalstream::db::{self, DbConfig, DbError};
-use goalstream::store::{admin, migrate, StoreError};
+use goalstream::db::{self, DbConfig};
 use tokio::runtime::Runtime;
 
 /// A recreated, migrated `schema` and a one-connection pool working in it.
 pub struct Scratch {
     /// Connections in the scratch schema.
     pub pool: Pool,
-    admin: Pool,
-    schema: &'static str,
+    scratch: goalstream::store::Scratch,
 }
 
 impl Scratch {
@@ -19,17 +17,9 @@ impl Scratch {
     pub fn new(runtime: &Runtime, bench: &str, schema: &'static str) -> Option<Scratch> {
         let url = std::env::var("GOALSTREAM_BENCH_DATABASE_URL")
             .unwrap_or_else(|_| db::DEFAULT_DATABASE_URL.to_string());
-        let setup = runtime.block_on(async {
-            let config = DbConfig::new(&url, 1);
-            db::ensure_database(&config).await?;
-            let admin = db::create_pool(&config).await?;
-            admin::recreate_schema(&admin.get().await.map_err(StoreError::from)?, schema).await?;
-            let pool = db::create_pool(&config.with_search_path(schema)).await?;
-            migrate::migrate(&mut pool.get().await.map_err(StoreError::from)?).await?;
-            Ok::<_, DbError>(Scratch { pool, admin, schema })
-        });
-        match setup {
-            Ok(scratch) => Some(scratch),
+        let config = DbConfig::new(&url, 1);
+        match runtime.block_on(goalstream::store::Scratch::create(&config, schema)) {
+            Ok(scratch) => Some(Scratch { pool: scratch.pool.clone(), scratch }),
             Err(error) => {
                 eprintln!("{bench}: skipped, no database ({error})");
                 None
@@ -39,12 +29,8 @@ impl Scratch {
 
     /// Drops the schema.
     pub fn drop_schema(self, runtime: &Runtime) {
-        let Scratch { pool, admin, schema } = self;
+        let Scratch { pool, scratch } = self;
         drop(pool);
-        runtime.block_on(async {
-            if let Ok(client) = admin.get().await {
-                let _ = admin::drop_schema(&client, schema).await;
-            }
-        });
+        let _ = runtime.block_on(scratch.drop_schema());
     }
 }

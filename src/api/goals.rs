@@ -14,6 +14,7 @@ use super::ApiState;
 use crate::catalog::{Goal, Reward};
 use crate::store::claims::{self, ClaimOutcome, Refusal};
 use crate::store::user_progress;
+use crate::types::GoalStatus;
 
 /// The response of a claim; a repeated claim in the same period gets the same body.
 #[derive(Debug, Serialize)]
@@ -23,7 +24,7 @@ pub struct ClaimResponse {
     /// The goal.
     pub goal_id: String,
     /// Always `claimed`.
-    pub status: &'static str,
+    pub status: GoalStatus,
     /// When it was claimed.
     pub claimed_at: DateTime<Utc>,
     /// End of the claimed period; `null` for goals that never rotate.
@@ -51,7 +52,7 @@ pub async fn claim(
             Ok(Json(ClaimResponse {
                 user_id,
                 goal_id,
-                status: "claimed",
+                status: GoalStatus::Claimed,
                 claimed_at,
                 period_end,
                 reward: goal.reward.clone(),

@@ -14,9 +14,9 @@ use super::error::{ApiError, ErrorCode};
 use super::extract::{parse_job_id, Body, Params};
 use super::ApiState;
 use crate::catalog::MAX_ID_LEN;
-use crate::jobs::{NewJob, DEFAULT_MAX_ATTEMPTS, DEFAULT_PRIORITY, DEFAULT_QUEUE};
-use crate::store::job_admin::{self, CancelOutcome, JobRecord, STATES};
+use crate::store::job_admin::{self, CancelOutcome, JobRecord};
 use crate::store::jobs;
+use crate::types::{JobState, NewJob, DEFAULT_MAX_ATTEMPTS, DEFAULT_PRIORITY, DEFAULT_QUEUE};
 
 /// Body of `POST /v1/jobs`.
 #[derive(Debug, Deserialize)]
@@ -187,17 +187,15 @@ pub async fn queues(State(state): State<ApiState>) -> Result<Json<QueuesResponse
         if queues.last().is_none_or(|q| q.queue != count.queue) {
             queues.push(QueueView {
                 queue: count.queue.clone(),
-                counts: STATES.iter().map(|s| (*s, 0)).collect(),
+                counts: JobState::ALL.iter().map(|s| (s.as_str(), 0)).collect(),
                 total: 0,
                 oldest_available_age_s: None,
             });
         }
         let view = queues.last_mut().expect("pushed above");
-        if let Some(state) = STATES.iter().find(|s| **s == count.state) {
-            view.counts.insert(state, count.jobs);
-        }
+        view.counts.insert(count.state.as_str(), count.jobs);
         view.total += count.jobs;
-        if count.state == "available" {
+        if count.state == JobState::Available {
             view.oldest_available_age_s = count.oldest_available_s;
         }
     }

@@ -38,8 +38,8 @@ use tokio::net::TcpListener;
 pub use error::{ApiError, ErrorCode};
 
 use crate::catalog::Catalog;
-use crate::jobs::QueueSettings;
 use crate::store::{claims, job_admin, user_progress, StoreError};
+use crate::types::QueueSettings;
 
 /// Largest request body accepted (bytes): the largest body is a job's arguments; 64 KiB is the
 /// event payload limit too.

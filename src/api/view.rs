@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::catalog::{Goal, Mode, Reward, Rotation};
 use crate::store::user_progress::ProgressRecord;
+use crate::types::GoalStatus;
 
 /// One goal for one player.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -33,8 +34,8 @@ pub struct GoalView {
     pub reward: Reward,
     /// Progress in the current period.
     pub progress: i64,
-    /// not_started, in_progress, completed or claimed.
-    pub status: String,
+    /// Status in the current period.
+    pub status: GoalStatus,
     /// Whether the goal is assigned (default-assigned goals without a row are).
     pub is_active: bool,
     /// Whether a claim would succeed now.
@@ -65,7 +66,7 @@ impl GoalView {
     /// is left false; [`claimable`] sets it once every goal of the player is known.
     pub fn new(goal: &Goal, row: Option<&ProgressRecord>, now: DateTime<Utc>) -> Self {
         let current = row.filter(|r| !r.expired(now));
-        let status = current.map_or("not_started", |r| r.status.as_str()).to_string();
+        let status = current.map_or(GoalStatus::NotStarted, |r| r.status);
         GoalView {
             goal_id: goal.goal_id.clone(),
             name: goal.name.clone(),
@@ -97,10 +98,10 @@ pub fn claimable(challenges: &mut [ChallengeView]) {
     let claimed: HashMap<String, bool> = challenges
         .iter()
         .flat_map(|c| &c.goals)
-        .map(|g| (g.goal_id.clone(), g.status == "claimed"))
+        .map(|g| (g.goal_id.clone(), g.status == GoalStatus::Claimed))
         .collect();
     for goal in challenges.iter_mut().flat_map(|c| &mut c.goals) {
-        goal.claimable = goal.status == "completed"
+        goal.claimable = goal.status == GoalStatus::Completed
             && goal.is_active
             && goal.prerequisites.iter().all(|p| claimed.get(p).copied().unwrap_or(false));
     }

@@ -19,6 +19,9 @@ use goal::CatalogFile;
 /// Longest id accepted anywhere (goal, challenge, stat code), matching event validation.
 pub const MAX_ID_LEN: usize = 100;
 
+/// The example catalog (`config/challenges.json`), built in: `demo` works from any directory.
+pub const EXAMPLE: &str = include_str!("../../config/challenges.json");
+
 /// Index of a goal in [`Catalog::goals`]; cheap to copy and hash in the buffer.
 pub type GoalRef = u32;
 

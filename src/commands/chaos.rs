@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 
-use crate::db::{self, DbConfig};
+use crate::db::DbConfig;
 use crate::harness::chaos::{self, Options, Scenario};
 
 /// Options of `goalstream chaos`.
@@ -68,7 +68,7 @@ pub struct ChaosWorkerArgs {
 }
 
 /// Runs the scenarios; fails if any verdict fails.
-pub async fn run(database_url: &str, catalog_path: &Path, args: &ChaosArgs) -> anyhow::Result<()> {
+pub async fn run(db: &DbConfig, catalog_path: &Path, args: &ChaosArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.rate > 0, "--rate must be at least 1");
     anyhow::ensure!(args.seconds >= 3, "--seconds must be at least 3");
     anyhow::ensure!(args.users > 0, "--users must be at least 1");
@@ -95,7 +95,7 @@ pub async fn run(database_url: &str, catalog_path: &Path, args: &ChaosArgs) -> a
     }
     let mut failed = Vec::new();
     for scenario in scenarios {
-        let report = chaos::run(database_url, catalog.clone(), scenario, &options)
+        let report = chaos::run(db, catalog.clone(), scenario, &options)
             .await
             .with_context(|| format!("chaos {}", scenario.name()))?;
         print!("{}", report.text());
@@ -111,7 +111,7 @@ pub async fn run(database_url: &str, catalog_path: &Path, args: &ChaosArgs) -> a
 }
 
 /// Runs a job worker until SIGTERM.
-pub async fn worker(database_url: &str, args: &ChaosWorkerArgs) -> anyhow::Result<()> {
-    let pool = db::create_pool(&DbConfig::new(database_url, 3)).await?;
+pub async fn worker(db: &DbConfig, args: &ChaosWorkerArgs) -> anyhow::Result<()> {
+    let pool = crate::store::connect(&db.clone().with_pool_size(3)).await?;
     chaos::worker_kill::serve(pool, Duration::from_millis(args.heartbeat_ms)).await
 }

@@ -14,20 +14,17 @@ use clap::Args;
 use rdkafka::mocking::MockCluster;
 
 use super::report::{progress_line, summary};
+use crate::app::{App, Config, JobsSettings, Listeners, PipelineSettings};
 use crate::catalog::{Catalog, Mode};
 use crate::db::{self, DbConfig};
 use crate::harness::producer::{producer, send_events};
 use crate::harness::synthetic::Synthetic;
-use crate::ingest::consumer::{ConsumerConfig, GroupProtocol, DEFAULT_TOPIC};
-use crate::ingest::event::DEFAULT_MAX_PAYLOAD_BYTES;
-use crate::ingest::pipeline::{Pipeline, PipelineConfig};
-use crate::ingest::stats::IngestStats;
-use crate::jobs::service::{
-    builtin_handlers, JobService, CONNECTIONS, DEFAULT_CONCURRENCY, DEFAULT_QUEUES,
-};
-use crate::jobs::worker::WorkerConfig;
-use crate::store::progress::GOAL_COMPLETED;
-use crate::store::{admin, jobs, migrate, progress_query, rewards, ProgressStore};
+use crate::ingest::consumer::{ConsumerConfig, DEFAULT_TOPIC};
+use crate::ingest::pipeline::PipelineConfig;
+use crate::jobs::service::DEFAULT_CONCURRENCY;
+use crate::store::{jobs, progress_query, rewards, Scratch};
+use crate::telemetry::IngestStats;
+use crate::types::reward::KIND as GOAL_COMPLETED;
 
 /// Schema the demo writes to, recreated every run.
 pub const SCHEMA: &str = "goalstream_demo";
@@ -35,6 +32,8 @@ pub const SCHEMA: &str = "goalstream_demo";
 const PARTITIONS: i32 = 4;
 /// Give up waiting for the pipeline after this long.
 const MAX_WAIT: Duration = Duration::from_secs(300);
+/// Time allowed for the final flush and the job workers' stop.
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Options of `goalstream demo`.
 #[derive(Debug, Clone, Args)]
@@ -67,31 +66,13 @@ pub struct DemoArgs {
 }
 
 /// Runs the demo.
-pub async fn run(database_url: &str, catalog_path: &Path, args: &DemoArgs) -> anyhow::Result<()> {
+pub async fn run(db: &DbConfig, catalog_path: &Path, args: &DemoArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.events > 0, "--events must be at least 1");
     anyhow::ensure!(args.users > 0, "--users must be at least 1");
     anyhow::ensure!((0.0..=1.0).contains(&args.bad_ratio), "--bad-ratio must be within 0..=1");
+    anyhow::ensure!(args.workers > 0, "--workers must be at least 1");
     let catalog = Arc::new(super::load_catalog(catalog_path)?);
-
-    let config = DbConfig::new(database_url, args.workers.max(1) + 1);
-    db::ensure_database(&config).await?;
-    let admin_pool = db::create_pool(&config).await?;
-    admin::recreate_schema(&admin_pool.get().await?, SCHEMA).await?;
-    let pool = db::create_pool(&config.clone().with_search_path(SCHEMA)).await?;
-    migrate::migrate(&mut pool.get().await?).await?;
-    let job_config = DbConfig::new(database_url, CONNECTIONS + 2).with_search_path(SCHEMA);
-    let job_service = match args.job_concurrency {
-        0 => None,
-        concurrency => {
-            let worker = WorkerConfig::new(
-                DEFAULT_QUEUES.split(',').map(String::from).collect(),
-                concurrency,
-            )
-            .listening(job_config.pg_config()?);
-            let job_pool = db::create_pool(&job_config).await?;
-            Some(JobService::start(worker, job_pool, builtin_handlers()).await?)
-        }
-    };
+    let scratch = Scratch::create(&db.clone().with_pool_size(1), SCHEMA).await?;
 
     let mock = MockCluster::new(1).context("starting the in-process Kafka")?;
     mock.create_topic(DEFAULT_TOPIC, PARTITIONS, 1)?;
@@ -101,46 +82,25 @@ pub async fn run(database_url: &str, catalog_path: &Path, args: &DemoArgs) -> an
         args.events,
         args.users,
         args.workers,
-        db::describe(&config.pg_config()?)
+        db::describe(&db.pg_config()?)
     );
 
-    let stats = Arc::new(IngestStats::default());
+    let consumer =
+        ConsumerConfig::new(&brokers, "goalstream-demo", vec![DEFAULT_TOPIC.into()]).kip848();
+    let mut config = Config::new(scratch.config.clone(), catalog.clone());
+    config.pipeline = Some(PipelineSettings::new(PipelineConfig::new(consumer, args.workers)));
+    config.jobs = (args.job_concurrency > 0)
+        .then(|| JobsSettings { concurrency: args.job_concurrency, ..JobsSettings::default() });
+    config.shutdown_timeout = SHUTDOWN_TIMEOUT;
     let ops = match args.http_addr {
+        Some(addr) => Some(crate::http::bind(addr).await?),
         None => None,
-        Some(addr) => {
-            let listener = crate::http::bind(addr).await?;
-            let db_config = config.clone().with_search_path(SCHEMA);
-            let ops = crate::http::Ops::start(
-                listener,
-                &db_config,
-                pool.clone(),
-                Some(stats.clone()),
-                Default::default(),
-            )
-            .await?;
-            println!("metrics: http://{}/metrics", ops.local_addr());
-            Some(ops)
-        }
     };
-    let consumer = ConsumerConfig {
-        brokers: brokers.clone(),
-        group_id: "goalstream-demo".into(),
-        topics: vec![DEFAULT_TOPIC.into()],
-        auto_offset_reset: "earliest".into(),
-        // The mock cluster delays a classic group's first join by 3 s; KIP-848 joins at once.
-        group_protocol: GroupProtocol::Consumer,
-        session_timeout: Duration::from_secs(45),
-        heartbeat_interval: Duration::from_secs(3),
-        max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
-        options: Vec::new(),
-    };
-    let store = ProgressStore::new(catalog.clone());
-    let pipeline = Pipeline::start(
-        PipelineConfig::new(consumer, args.workers),
-        store,
-        pool.clone(),
-        stats.clone(),
-    )?;
+    let running = App::new(config).start(Listeners { ops, api: None }).await?;
+    if let Some(addr) = running.ops_addr() {
+        println!("metrics: http://{addr}/metrics");
+    }
+    let stats = running.ingest_stats().clone();
 
     let started = Instant::now();
     let sent = Arc::new(AtomicU64::new(0));
@@ -171,24 +131,17 @@ pub async fn run(database_url: &str, catalog_path: &Path, args: &DemoArgs) -> an
         }
     }
     let elapsed = started.elapsed();
-    let clean = pipeline.shutdown(Duration::from_secs(10)).await;
-    drop(mock);
-    if let Some(ops) = ops {
-        ops.stop().await;
-    }
-
-    let client = pool.get().await?;
-    let rewards = match job_service {
-        Some(service) => {
+    let client = scratch.pool.get().await?;
+    let rewards = match args.job_concurrency {
+        0 => None,
+        _ => {
             wait_for_reward_jobs(&client).await?;
-            anyhow::ensure!(
-                service.shutdown(Duration::from_secs(10)).await,
-                "job workers did not stop in time"
-            );
             Some(rewards::count(&client).await?)
         }
-        None => None,
     };
+    let stopped = running.stop().await;
+    drop(mock);
+
     summary(&stats, elapsed, &progress_query::sample(&client, 8).await?);
     let by_state = jobs::count_kind_by_state(&client, GOAL_COMPLETED).await?;
     let states: Vec<String> = by_state.iter().map(|(s, n)| format!("{n} {s}")).collect();
@@ -203,8 +156,11 @@ pub async fn run(database_url: &str, catalog_path: &Path, args: &DemoArgs) -> an
         "exactly once: {matching} of {checked} increment-goal rows equal the sum of the deltas produced for them{}",
         if matching == checked { "" } else { " (MISMATCH)" }
     );
-    println!("inspect:  psql {database_url} -c 'SET search_path = {SCHEMA}; SELECT * FROM user_goal_progress LIMIT 20'");
-    anyhow::ensure!(clean, "shutdown did not finish its final flush in time");
+    println!(
+        "inspect:  psql {} -c 'SET search_path = {SCHEMA}; SELECT * FROM user_goal_progress LIMIT 20'",
+        crate::config::print::mask_secrets(&db.url)
+    );
+    stopped.context("shutdown")?;
     anyhow::ensure!(matching == checked, "exactly-once check failed");
     Ok(())
 }
@@ -214,11 +170,8 @@ async fn wait_for_reward_jobs(client: &deadpool_postgres::Client) -> anyhow::Res
     let started = Instant::now();
     loop {
         let by_state = jobs::count_kind_by_state(client, GOAL_COMPLETED).await?;
-        let waiting: i64 = by_state
-            .iter()
-            .filter(|(state, _)| !matches!(state.as_str(), "completed" | "failed" | "cancelled"))
-            .map(|(_, n)| n)
-            .sum();
+        let waiting: i64 =
+            by_state.iter().filter(|(state, _)| !state.is_finished()).map(|(_, n)| n).sum();
         if waiting == 0 {
             return Ok(());
         }

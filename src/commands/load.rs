@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+use crate::db::DbConfig;
 use crate::harness::load::driver::{self, DEFAULT_SCHEMA};
 use crate::harness::load::output;
 use crate::harness::load::profile::{parse_duration, Profile, ProfileName};
@@ -74,7 +75,7 @@ impl LoadArgs {
 }
 
 /// Runs the tier; fails when the verdict or a correctness target fails.
-pub async fn run(database_url: &str, catalog_path: &Path, args: &LoadArgs) -> anyhow::Result<()> {
+pub async fn run(db: &DbConfig, catalog_path: &Path, args: &LoadArgs) -> anyhow::Result<()> {
     let catalog = Arc::new(super::load_catalog(catalog_path)?);
     let config = driver::Config {
         profile: args.profile(),
@@ -85,7 +86,7 @@ pub async fn run(database_url: &str, catalog_path: &Path, args: &LoadArgs) -> an
         progress: true,
         seed: 42,
     };
-    let report = driver::run(database_url, catalog, &config).await?;
+    let report = driver::run(db, catalog, &config).await?;
     print!("{}", report.text());
     if !args.no_report {
         let path = output::save(&args.report_dir, &report)?;

@@ -13,12 +13,13 @@ use anyhow::Context;
 use clap::Args;
 
 use super::report::summary;
-use crate::db::{self, DbConfig};
+use crate::db::DbConfig;
 use crate::ingest::buffer::{Batch, Buffer, BufferConfig, DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS};
 use crate::ingest::event::DEFAULT_MAX_PAYLOAD_BYTES;
 use crate::ingest::record::{Body, Record};
-use crate::ingest::stats::IngestStats;
-use crate::store::{migrate, progress_query, FlushBatch, ProgressStore};
+use crate::store::{self, progress_query, FlushBatch, ProgressStore};
+use crate::telemetry::events::EventsRead;
+use crate::telemetry::IngestStats;
 
 /// Options of `goalstream replay`.
 #[derive(Debug, Clone, Args)]
@@ -38,16 +39,13 @@ pub struct ReplayArgs {
 }
 
 /// Replays the file.
-pub async fn run(database_url: &str, catalog_path: &Path, args: &ReplayArgs) -> anyhow::Result<()> {
+pub async fn run(db: &DbConfig, catalog_path: &Path, args: &ReplayArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.from_line >= 1, "--from-line starts at 1");
     anyhow::ensure!(args.flush_rows > 0, "--flush-rows must be at least 1");
     let file = std::fs::File::open(&args.file)
         .with_context(|| format!("opening {}", args.file.display()))?;
     let catalog = Arc::new(super::load_catalog(catalog_path)?);
-    let config = DbConfig::new(database_url, 2);
-    db::ensure_database(&config).await?;
-    let pool = db::create_pool(&config).await?;
-    migrate::migrate(&mut pool.get().await?).await?;
+    let pool = store::open(&db.clone().with_pool_size(2)).await?;
     let store = ProgressStore::new(catalog.clone());
     let mut client = pool.get().await?;
     let source: Arc<str> = Arc::from(args.file.display().to_string());
@@ -75,7 +73,6 @@ pub async fn run(database_url: &str, catalog_path: &Path, args: &ReplayArgs) -> 
         if number < args.from_line || line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        IngestStats::add(&stats.consumed, 1);
         let body = Body::decode(&catalog, None, &line, args.max_payload_bytes);
         let record = Record {
             partition: (source.clone(), 0),
@@ -87,13 +84,13 @@ pub async fn run(database_url: &str, catalog_path: &Path, args: &ReplayArgs) -> 
         };
         buffer.push(record, Instant::now());
         if buffer.should_flush(Instant::now()) {
-            flush(&store, &mut client, buffer.take(), &stats)
+            flush(&store, &mut client, buffer.take(), &source, &stats)
                 .await
                 .with_context(|| resume_hint(durable_line))?;
             durable_line = number;
         }
     }
-    flush(&store, &mut client, buffer.take(), &stats)
+    flush(&store, &mut client, buffer.take(), &source, &stats)
         .await
         .with_context(|| resume_hint(durable_line))?;
     summary(&stats, started.elapsed(), &progress_query::sample(&client, 5).await?);
@@ -112,11 +109,21 @@ async fn flush(
     store: &ProgressStore,
     client: &mut deadpool_postgres::Client,
     mut batch: Batch,
+    source: &str,
     stats: &IngestStats,
 ) -> anyhow::Result<()> {
     for letter in &mut batch.dead_letters {
         letter.partition = None;
     }
+    let malformed = batch.dead_letters.len() as u64;
+    EventsRead {
+        topic: source,
+        consumed: batch.records,
+        decoded: batch.records - malformed - batch.unknown_stats,
+        malformed,
+        unmatched: batch.unknown_stats,
+    }
+    .emit(stats);
     let flush = FlushBatch {
         now: chrono::Utc::now(),
         updates: &batch.updates,
@@ -125,6 +132,6 @@ async fn flush(
         dead_letters: &batch.dead_letters,
     };
     let outcome = store.flush(client, &flush).await?;
-    stats.record_flush(&batch, &outcome, None);
+    batch.committed(&outcome, None, None).emit(stats);
     Ok(())
 }

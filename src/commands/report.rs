@@ -3,8 +3,8 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use crate::ingest::stats::IngestStats;
 use crate::store::progress_query::ProgressRow;
+use crate::telemetry::IngestStats;
 
 /// One progress line on stderr (rewritten in place on a terminal).
 pub fn progress_line(

@@ -1,30 +1,28 @@
-//! `goalstream run`: the service against a real Kafka cluster. Runs until SIGINT or SIGTERM,
-//! then stops in stages within the shutdown timeout; a second signal exits at once (nothing
-//! acknowledged is lost: offsets live in Postgres with the data they produced).
+//! `goalstream run`: the service against a real Kafka cluster, composed by [`App`] from these
+//! flags. Runs until SIGINT or SIGTERM, then stops in stages within the shutdown timeout; a
+//! second signal exits at once (nothing acknowledged is lost: offsets live in Postgres with
+//! the data they produced).
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::Args;
 
-use crate::api::{self, ApiState};
+use crate::app::{
+    shutdown, ApiSettings, App, Config, JobsSettings, Listeners, PipelineSettings,
+    DEFAULT_API_POOL_SIZE,
+};
 use crate::catalog::Catalog;
 use crate::db::{self, DbConfig};
-use crate::http::{self, HttpArgs, Ops};
+use crate::http::{self, HttpArgs};
 use crate::ingest::buffer::{BufferConfig, DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS};
-use crate::ingest::consumer::{ConsumerConfig, GroupProtocol, DEFAULT_GROUP, DEFAULT_TOPIC};
-use crate::ingest::event::DEFAULT_MAX_PAYLOAD_BYTES;
-use crate::ingest::pipeline::{Pipeline, PipelineConfig, DEFAULT_ASSIGN_TIMEOUT};
-use crate::ingest::stats::IngestStats;
-use crate::jobs::service::{
-    builtin_handlers, JobService, CONNECTIONS, DEFAULT_CONCURRENCY, DEFAULT_QUEUES,
+use crate::ingest::consumer::{
+    ConsumerConfig, GroupProtocol, DEFAULT_AUTO_OFFSET_RESET, DEFAULT_GROUP, DEFAULT_TOPIC,
 };
-use crate::jobs::worker::WorkerConfig;
-use crate::store::{migrate, ProgressStore};
-
-/// How often `run` logs its counters.
-const REPORT_EVERY: Duration = Duration::from_secs(10);
+use crate::ingest::event::DEFAULT_MAX_PAYLOAD_BYTES;
+use crate::ingest::pipeline::{PipelineConfig, DEFAULT_ASSIGN_TIMEOUT};
+use crate::jobs::service::{CONNECTIONS, DEFAULT_CONCURRENCY, DEFAULT_QUEUES};
 
 /// Options of `goalstream run`. Every flag can also be set by its environment variable.
 #[derive(Debug, Clone, Args)]
@@ -56,7 +54,7 @@ pub struct RunArgs {
     #[arg(long, env = "GOALSTREAM_FLUSH_AGE_MS", default_value_t = 200)]
     pub flush_age_ms: u64,
     /// Where a partition with no stored offset starts.
-    #[arg(long, env = "GOALSTREAM_AUTO_OFFSET_RESET", default_value = "earliest", value_parser = ["earliest", "latest"])]
+    #[arg(long, env = "GOALSTREAM_AUTO_OFFSET_RESET", default_value = DEFAULT_AUTO_OFFSET_RESET, value_parser = ["earliest", "latest"])]
     pub auto_offset_reset: String,
     /// Group protocol: classic (cooperative-sticky) or consumer (KIP-848).
     #[arg(long, env = "GOALSTREAM_GROUP_PROTOCOL", value_enum, default_value_t = GroupProtocol::Classic)]
@@ -80,7 +78,7 @@ pub struct RunArgs {
     pub kafka_options: Vec<(String, String)>,
     /// Connections of the REST API's own pool, all opened and warmed at start; the API is served
     /// on --http-addr beside /metrics. 0: no API.
-    #[arg(long, env = "GOALSTREAM_RUN_API_POOL_SIZE", default_value_t = 4)]
+    #[arg(long, env = "GOALSTREAM_RUN_API_POOL_SIZE", default_value_t = DEFAULT_API_POOL_SIZE)]
     pub api_pool_size: usize,
     /// Job handlers running at once in this process (goal.completed reward grants and your own
     /// kinds); 0 runs no job workers (another process does, or the jobs wait).
@@ -131,6 +129,35 @@ impl RunArgs {
         Ok((pool, workers))
     }
 
+    /// The process these flags describe, on `db` with `catalog`.
+    pub fn app_config(&self, db: DbConfig, catalog: Arc<Catalog>) -> anyhow::Result<Config> {
+        let (pool_size, workers) = self.sizes()?;
+        let mut config = Config::new(db, catalog);
+        config.pipeline =
+            Some(PipelineSettings { config: self.pipeline_config(workers)?, pool_size });
+        config.jobs = match self.job_concurrency {
+            0 => {
+                tracing::info!("job workers disabled (--job-concurrency 0)");
+                None
+            }
+            concurrency => Some(JobsSettings {
+                queues: self.job_queues.clone(),
+                concurrency,
+                pool_size: self.job_pool_size,
+                ..JobsSettings::default()
+            }),
+        };
+        config.api = match self.api_pool_size {
+            0 => {
+                tracing::info!("REST API disabled (--api-pool-size 0)");
+                None
+            }
+            pool_size => Some(ApiSettings { pool_size, ..ApiSettings::default() }),
+        };
+        config.shutdown_timeout = Duration::from_secs(self.shutdown_timeout_s);
+        Ok(config)
+    }
+
     /// The pipeline configuration.
     pub fn pipeline_config(&self, workers: usize) -> anyhow::Result<PipelineConfig> {
         anyhow::ensure!(
@@ -144,15 +171,13 @@ impl RunArgs {
             "--heartbeat-interval-ms must be below --session-timeout-ms"
         );
         let consumer = ConsumerConfig {
-            brokers: self.brokers.clone(),
-            group_id: self.group.clone(),
-            topics: self.topics.clone(),
             auto_offset_reset: self.auto_offset_reset.clone(),
             group_protocol: self.group_protocol,
             session_timeout: Duration::from_millis(self.session_timeout_ms),
             heartbeat_interval: Duration::from_millis(self.heartbeat_interval_ms),
             max_payload_bytes: self.max_payload_bytes,
             options: self.kafka_options.clone(),
+            ..ConsumerConfig::new(&self.brokers, &self.group, self.topics.clone())
         };
         Ok(PipelineConfig {
             consumer,
@@ -169,139 +194,9 @@ impl RunArgs {
 }
 
 /// Runs the service until a signal.
-pub async fn run(database_url: &str, catalog_path: &Path, args: &RunArgs) -> anyhow::Result<()> {
-    let (pool_size, workers) = args.sizes()?;
-    let config = args.pipeline_config(workers)?;
+pub async fn run(db: &DbConfig, catalog_path: &Path, args: &RunArgs) -> anyhow::Result<()> {
     let catalog = Arc::new(super::load_catalog(catalog_path)?);
-    let db_config = DbConfig::new(database_url, pool_size);
-    let listener = http::bind(args.http.http_addr).await?;
-    db::ensure_database(&db_config).await?;
-    let pool = db::create_pool(&db_config).await?;
-    migrate::migrate(&mut pool.get().await?).await?;
-    tracing::info!(
-        brokers = %args.brokers, group = %args.group, topics = ?args.topics, workers, pool_size,
-        database = %db::describe(&db_config.pg_config()?), "goalstream running"
-    );
-    let job_service = start_jobs(&db_config, args).await?;
-    let stats = Arc::new(IngestStats::default());
-    let api = start_api(&db_config, catalog.clone(), args).await?;
-    let ops = Ops::start(listener, &db_config, pool.clone(), Some(stats.clone()), api).await?;
-    let pipeline = Pipeline::start(config, ProgressStore::new(catalog), pool, stats.clone())?;
-    let started = Instant::now();
-    let mut report = tokio::time::interval(REPORT_EVERY);
-    report.tick().await;
-    let mut signals = Signals::new()?;
-    loop {
-        tokio::select! {
-            signal = signals.next() => {
-                tracing::info!(signal, "stopping: no more intake; flushing what is buffered");
-                break;
-            }
-            _ = report.tick() => log_counters(&stats, started.elapsed()),
-        }
-    }
-    let deadline = Duration::from_secs(args.shutdown_timeout_s);
-    let clean = tokio::select! {
-        clean = pipeline.shutdown(deadline) => clean,
-        signal = signals.next() => {
-            tracing::warn!(signal, "second signal: exiting now; unflushed events will be read again");
-            std::process::exit(130);
-        }
-    };
-    log_counters(&stats, started.elapsed());
-    if let Some(service) = job_service {
-        if !service.shutdown(deadline).await {
-            tracing::warn!("job handlers still running at the deadline; the rescuer of another instance (or of the next start) will put their jobs back");
-        }
-    }
-    ops.stop().await;
-    anyhow::ensure!(
-        clean,
-        "the final flush did not finish within {deadline:?}; unflushed events will be read again"
-    );
-    tracing::info!("stopped cleanly");
-    Ok(())
-}
-
-/// The REST API on a warmed pool of its own (so that API traffic never holds up a flush), or
-/// no routes when disabled.
-async fn start_api(
-    db_config: &DbConfig,
-    catalog: Arc<Catalog>,
-    args: &RunArgs,
-) -> anyhow::Result<axum::Router> {
-    if args.api_pool_size == 0 {
-        tracing::info!("REST API disabled (--api-pool-size 0)");
-        return Ok(axum::Router::new());
-    }
-    let mut api_db = db_config.clone();
-    api_db.pool_size = args.api_pool_size;
-    let state = ApiState::new(db::create_pool(&api_db).await?, catalog);
-    let warm = state.warm_up().await?;
-    tracing::info!(
-        connections = warm.connections,
-        warm_up_ms = warm.elapsed.as_millis() as u64,
-        "REST API ready"
-    );
-    Ok(api::router(state))
-}
-
-/// Starts the job workers and maintenance on a pool of their own, unless disabled.
-async fn start_jobs(db_config: &DbConfig, args: &RunArgs) -> anyhow::Result<Option<JobService>> {
-    if args.job_concurrency == 0 {
-        tracing::info!("job workers disabled (--job-concurrency 0)");
-        return Ok(None);
-    }
-    anyhow::ensure!(
-        !args.job_queues.iter().any(|q| q.trim().is_empty()),
-        "--job-queues has an empty queue name"
-    );
-    anyhow::ensure!(args.job_pool_size >= 2, "--job-pool-size must be at least 2");
-    let mut job_db = db_config.clone();
-    job_db.pool_size = args.job_pool_size;
-    let worker = WorkerConfig::new(args.job_queues.clone(), args.job_concurrency)
-        .listening(job_db.pg_config()?);
-    let service =
-        JobService::start(worker, db::create_pool(&job_db).await?, builtin_handlers()).await?;
-    tracing::info!(worker = service.worker_id(), queues = ?args.job_queues, concurrency = args.job_concurrency, "job workers started");
-    Ok(Some(service))
-}
-
-fn log_counters(stats: &IngestStats, elapsed: Duration) {
-    let get = IngestStats::get;
-    let (p99, _) = stats.latency_quantile_ms(0.99);
-    tracing::info!(
-        consumed = get(&stats.consumed),
-        durable = get(&stats.durable),
-        flushes = get(&stats.flushes),
-        dead_letters = get(&stats.dead_lettered),
-        retries = get(&stats.retries),
-        fenced = get(&stats.fenced),
-        latency_p99_ms = p99,
-        uptime_s = elapsed.as_secs(),
-        "counters"
-    );
-}
-
-/// SIGINT and SIGTERM as one stream.
-struct Signals {
-    interrupt: tokio::signal::unix::Signal,
-    terminate: tokio::signal::unix::Signal,
-}
-
-impl Signals {
-    fn new() -> std::io::Result<Self> {
-        use tokio::signal::unix::{signal, SignalKind};
-        Ok(Signals {
-            interrupt: signal(SignalKind::interrupt())?,
-            terminate: signal(SignalKind::terminate())?,
-        })
-    }
-
-    async fn next(&mut self) -> &'static str {
-        tokio::select! {
-            _ = self.interrupt.recv() => "SIGINT",
-            _ = self.terminate.recv() => "SIGTERM",
-        }
-    }
+    let config = args.app_config(db.clone(), catalog)?;
+    let listeners = Listeners { ops: Some(http::bind(args.http.http_addr).await?), api: None };
+    App::new(config).run(listeners, shutdown::signal()).await
 }

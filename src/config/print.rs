@@ -9,22 +9,29 @@ use std::fmt::Write;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Command};
 
+use super::ConfigFile;
+
 /// What stands in for a secret.
 pub const MASK: &str = "****";
 
 /// The effective configuration of the command at `path` (e.g. `["config", "print"]`) and of
-/// the root's global options, as printed text.
-pub fn render(root: &Command, matches: &ArgMatches, path: &[&str]) -> String {
+/// the root's global options, as printed text; `file`: the configuration file applied.
+pub fn render(
+    root: &Command,
+    matches: &ArgMatches,
+    path: &[&str],
+    file: Option<&ConfigFile>,
+) -> String {
     let mut out = String::from(
         "# goalstream effective configuration: flags > environment > file > defaults\n",
     );
-    if let Some((file, _)) = super::from_file() {
-        let _ = writeln!(out, "# file: {}", file.display());
+    if let Some(file) = file {
+        let _ = writeln!(out, "# file: {}", file.path.display());
     }
     let mut command = root;
     let mut matches = matches;
     let mut seen = std::collections::HashSet::new();
-    render_args(&mut out, command, matches, &mut seen);
+    render_args(&mut out, command, matches, file, &mut seen);
     for name in path {
         let (Some(sub), Some(sub_matches)) =
             (command.find_subcommand(name), matches.subcommand_matches(name))
@@ -33,7 +40,7 @@ pub fn render(root: &Command, matches: &ArgMatches, path: &[&str]) -> String {
         };
         command = sub;
         matches = sub_matches;
-        render_args(&mut out, command, matches, &mut seen);
+        render_args(&mut out, command, matches, file, &mut seen);
     }
     out
 }
@@ -42,6 +49,7 @@ fn render_args(
     out: &mut String,
     command: &Command,
     matches: &ArgMatches,
+    file: Option<&ConfigFile>,
     seen: &mut std::collections::HashSet<String>,
 ) {
     for arg in command.get_arguments() {
@@ -55,18 +63,18 @@ fn render_args(
             .unwrap_or_default();
         let source = match matches.value_source(id) {
             Some(ValueSource::CommandLine) => "flag",
-            Some(ValueSource::EnvVariable) => {
-                let from_file =
-                    arg.get_env().zip(super::from_file()).is_some_and(|(env, (_, names))| {
-                        names.contains(env.to_string_lossy().as_ref())
-                    });
+            Some(ValueSource::EnvVariable) => "environment",
+            Some(ValueSource::DefaultValue) => {
+                let from_file = arg
+                    .get_env()
+                    .zip(file)
+                    .is_some_and(|(env, file)| file.provides(env.to_string_lossy().as_ref()));
                 if from_file {
                     "file"
                 } else {
-                    "environment"
+                    "default"
                 }
             }
-            Some(ValueSource::DefaultValue) => "default",
             _ => "unset",
         };
         let masked: Vec<String> = values.iter().map(|v| mask_secrets(v)).collect();
@@ -125,25 +133,4 @@ pub fn mask_secrets(value: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn masks_passwords_and_secrets() {
-        assert_eq!(
-            mask_secrets("postgres://app:s3cr3t@db:5432/goalstream"),
-            "postgres://app:****@db:5432/goalstream"
-        );
-        assert_eq!(
-            mask_secrets("postgres://postgres@127.0.0.1:5432/goalstream"),
-            "postgres://postgres@127.0.0.1:5432/goalstream"
-        );
-        assert_eq!(
-            mask_secrets("host=db user=app password=s3cr3t dbname=g"),
-            "host=db user=app password=**** dbname=g"
-        );
-        assert_eq!(mask_secrets("sasl.password=hunter2"), "sasl.password=****");
-        assert_eq!(mask_secrets("security.protocol=SSL"), "security.protocol=SSL");
-        assert_eq!(mask_secrets("127.0.0.1:9092"), "127.0.0.1:9092");
-    }
-}
+mod tests;

@@ -21,7 +21,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::ingest::stats::IngestStats;
+use crate::telemetry::IngestStats;
 
 /// Where the endpoints listen unless told otherwise (Prometheus's range for exporters;
 /// loopback only, so nothing is exposed by default).
@@ -72,15 +72,15 @@ pub struct Server {
 }
 
 impl Server {
-    /// Serves `app` on `listener` until [`Server::stop`].
-    pub fn start(listener: TcpListener, app: Router) -> std::io::Result<Server> {
+    /// Serves `app` on `listener` until [`Server::stop`]; `what` names it in the log.
+    pub fn start(listener: TcpListener, app: Router, what: &str) -> std::io::Result<Server> {
         let addr = listener.local_addr()?;
         let stop = CancellationToken::new();
         let shutdown = stop.clone().cancelled_owned();
         let task = tokio::spawn(async move {
             axum::serve(listener, app).with_graceful_shutdown(shutdown).await
         });
-        tracing::info!(%addr, "serving /metrics, /healthz, /readyz");
+        tracing::info!(%addr, "serving {what}");
         Ok(Server { addr, stop, task })
     }
 

@@ -12,9 +12,9 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::{router, OpsState, Server};
-use crate::db::{self, DbConfig};
-use crate::ingest::stats::IngestStats;
+use crate::db::DbConfig;
 use crate::jobs::maintenance::sampler::{self, Sampler};
+use crate::telemetry::IngestStats;
 
 /// Connections of the readiness probe's own pool.
 const PROBE_POOL_SIZE: usize = 1;
@@ -38,9 +38,14 @@ impl Ops {
         extra: Router,
     ) -> anyhow::Result<Ops> {
         let probe_config = DbConfig { pool_size: PROBE_POOL_SIZE, ..db_config.clone() };
-        let probe_pool = db::create_pool(&probe_config).await?;
+        let probe_pool = crate::store::connect(&probe_config).await?;
         let state = OpsState { probe_pool, pool: Some(pool.clone()), ingest };
-        let server = Server::start(listener, router(state).merge(extra))?;
+        let what = if extra.has_routes() {
+            "the REST API and /metrics, /healthz, /readyz"
+        } else {
+            "/metrics, /healthz, /readyz"
+        };
+        let server = Server::start(listener, router(state).merge(extra), what)?;
         let stop = CancellationToken::new();
         let sampler = Sampler::new(sampler::Config::default(), pool).start(stop.clone());
         Ok(Ops { server, stop, sampler })

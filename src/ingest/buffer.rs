@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use super::record::{Body, Record};
 use crate::catalog::{Catalog, GoalRef};
-use crate::store::DeadLetter;
+use crate::store::{DeadLetter, FlushOutcome};
+use crate::telemetry::events::FlushCommitted;
+use crate::telemetry::labels::SkipReason;
 use crate::update::{Change, ProgressUpdate};
 
 /// Distinct keys that trigger a flush: the flush engine's best batch size (docs/BENCHMARKS.md).
@@ -57,6 +59,34 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// The event of this batch's commit: `outcome` is what the flush did, `took` how long it
+    /// took, `durable_ms` the commit time (ms since the Unix epoch) for the records' latency.
+    pub fn committed(
+        &self,
+        outcome: &FlushOutcome,
+        took: Option<Duration>,
+        durable_ms: Option<i64>,
+    ) -> FlushCommitted<'_> {
+        let skipped = outcome.skipped;
+        FlushCommitted {
+            records: self.records,
+            unknown_stats: self.unknown_stats,
+            staged: outcome.staged,
+            inserted: outcome.inserted,
+            updated: outcome.updated,
+            skipped: [
+                (SkipReason::Unassigned, skipped.unassigned),
+                (SkipReason::Inactive, skipped.inactive),
+                (SkipReason::Claimed, skipped.claimed),
+            ],
+            completed: outcome.completed.len() as u64,
+            dead_letters: outcome.dead_letters,
+            copy_bytes: outcome.copy_bytes,
+            took,
+            latency: durable_ms.map(|ms| (ms, self.timestamps_ms.as_slice())),
+        }
+    }
+
     /// Whether there is nothing to write (offsets may still move).
     pub fn is_empty(&self) -> bool {
         self.updates.is_empty() && self.dead_letters.is_empty()
@@ -171,5 +201,4 @@ impl Buffer {
 }
 
 #[cfg(test)]
-#[path = "buffer_tests.rs"]
 mod tests;

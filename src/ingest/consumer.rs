@@ -21,18 +21,27 @@ use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio_util::sync::CancellationToken;
 
 use super::context::IngestContext;
+use super::event::DEFAULT_MAX_PAYLOAD_BYTES;
 use super::flusher::Control;
 use super::offsets::Partition;
 use super::record::{Body, Input, Record};
 use super::repeated_warning::RepeatedWarning;
-use super::stats::IngestStats;
 use super::tally::Tally;
 use crate::catalog::Catalog;
+use crate::telemetry::events::{IntakePaused, OffsetOutOfRange};
+use crate::telemetry::IngestStats;
 
 /// Default topic.
 pub const DEFAULT_TOPIC: &str = "game.telemetry";
 /// Default consumer group.
 pub const DEFAULT_GROUP: &str = "goalstream";
+/// Where a partition with no stored offset starts by default.
+pub const DEFAULT_AUTO_OFFSET_RESET: &str = "earliest";
+/// Kafka session timeout (classic protocol), librdkafka's default: a silent instance loses
+/// its partitions after this long.
+pub const DEFAULT_SESSION_TIMEOUT: Duration = Duration::from_secs(45);
+/// Kafka heartbeat interval (classic protocol), librdkafka's default.
+pub const DEFAULT_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(3);
 /// Records sent to a worker at once: amortizes channel hand-offs without delaying much.
 const CHUNK: usize = 512;
 /// How often librdkafka reports statistics (consumer lag per partition), ms; a
@@ -44,8 +53,8 @@ const REPEATED_ERROR_LOG_INTERVAL: Duration = Duration::from_secs(10);
 const LEAVE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a worker may stay behind before the consumer pauses its partitions. Shorter waits
 /// (a worker busy with one flush) only stop polling: pausing makes librdkafka drop what it
-/// prefetched and fetch it again, which with a backlog cost more than the flush (a peak run
-/// that paused at every flush fell from ~80k to ~50k events/s and stayed there).
+/// prefetched and fetch it again, which with a backlog costs more than the flush (measured in
+/// docs/BENCHMARKS.md, "Peak tier, 2026-12-01").
 const PAUSE_AFTER: Duration = Duration::from_secs(1);
 /// How long the consumer thread waits before offering a behind worker its chunk again.
 const BEHIND_WAIT: Duration = Duration::from_millis(2);
@@ -85,6 +94,42 @@ pub struct ConsumerConfig {
 }
 
 impl ConsumerConfig {
+    /// Settings for `group` consuming `topics` from `brokers`, with the defaults: earliest
+    /// offset when none is stored, the classic protocol with librdkafka's default timeouts,
+    /// the default payload limit, no extra options.
+    pub fn new(
+        brokers: impl Into<String>,
+        group_id: impl Into<String>,
+        topics: Vec<String>,
+    ) -> Self {
+        ConsumerConfig {
+            brokers: brokers.into(),
+            group_id: group_id.into(),
+            topics,
+            auto_offset_reset: DEFAULT_AUTO_OFFSET_RESET.into(),
+            group_protocol: GroupProtocol::Classic,
+            session_timeout: DEFAULT_SESSION_TIMEOUT,
+            heartbeat_interval: DEFAULT_HEARTBEAT_INTERVAL,
+            max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
+            options: Vec::new(),
+        }
+    }
+
+    /// The same settings with the KIP-848 protocol: librdkafka's mock cluster delays a classic
+    /// group's first join by 3 s, and joins a KIP-848 group at once.
+    pub fn kip848(mut self) -> Self {
+        self.group_protocol = GroupProtocol::Consumer;
+        self
+    }
+
+    /// The same settings with short group timeouts (6 s session, 500 ms heartbeat): a test
+    /// broker (tansu) joins in ~3 s with them instead of ~20 s.
+    pub fn short_timeouts(mut self) -> Self {
+        self.session_timeout = Duration::from_secs(6);
+        self.heartbeat_interval = Duration::from_millis(500);
+        self
+    }
+
     /// The librdkafka configuration.
     pub fn client_config(&self) -> ClientConfig {
         let mut config = ClientConfig::new();
@@ -184,7 +229,7 @@ impl PollLoop {
                         polled += 1;
                     }
                     Err(KafkaError::MessageConsumption(RDKafkaErrorCode::OffsetOutOfRange)) => {
-                        super::context::offset_out_of_range("consumer error: offset out of range");
+                        OffsetOutOfRange { detail: "consumer error: offset out of range" }.emit();
                     }
                     Err(error) => {
                         kafka_errors.warn("kafka error", &error.to_string());
@@ -195,9 +240,8 @@ impl PollLoop {
                 }
                 next = self.consumer.poll(Duration::ZERO);
             }
-            IngestStats::add(&self.stats.consumed, polled as u64);
             if polled > 0 {
-                tally.publish(crate::metrics::global(), chrono::Utc::now().timestamp_millis());
+                tally.publish(&self.stats, chrono::Utc::now().timestamp_millis());
             }
         }
         // Intake stops: hand over what was read, then close the inputs (workers flush and end).
@@ -252,12 +296,8 @@ impl PollLoop {
         } else {
             self.consumer.resume(&assignment)
         };
-        let paused = if pause { assignment.count() as i64 } else { 0 };
-        crate::metrics::global().partitions_paused.set(paused);
-        if pause {
-            IngestStats::add(&self.stats.pauses, 1);
-            tracing::debug!("flush workers are behind: intake paused");
-        }
+        let partitions = if pause { assignment.count() } else { 0 };
+        IntakePaused { partitions }.emit(&self.stats);
         if let Err(error) = result {
             tracing::warn!(%error, pause, "pause/resume failed");
         }

@@ -16,9 +16,11 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::offsets::Partition;
 use super::record::Input;
-use super::stats::IngestStats;
 use crate::retry::Backoff;
 use crate::store;
+use crate::telemetry::events::{ConsumerLag, OffsetOutOfRange, Rebalanced, Retried};
+use crate::telemetry::labels::{RebalanceKind, RetryOperation};
+use crate::telemetry::IngestStats;
 
 /// State the callbacks share with the poll loop (same thread; the mutexes are uncontended).
 pub struct IngestContext {
@@ -40,7 +42,7 @@ impl ClientContext for IngestContext {
     /// (`auto.offset.reset`) with only a log line: it is counted and logged as an error here.
     fn log(&self, level: RDKafkaLogLevel, fac: &str, log_message: &str) {
         if fac == "OFFSET" && log_message.contains("Offset out of range") {
-            offset_out_of_range(log_message);
+            OffsetOutOfRange { detail: log_message }.emit();
             return;
         }
         match level {
@@ -60,17 +62,16 @@ impl ClientContext for IngestContext {
     /// partition. Lag counts from the offset committed to Kafka, which follows the database
     /// commit, so it is the lag to durability; -1 (nothing committed yet) is left out.
     fn stats(&self, statistics: rdkafka::Statistics) {
-        let lag = &crate::metrics::global().consumer_lag;
-        lag.reset();
+        let mut partitions = Vec::new();
         for (topic, stats) in &statistics.topics {
             for (partition, p) in &stats.partitions {
                 // -1 is librdkafka's internal "unassigned" partition.
                 if *partition >= 0 && p.consumer_lag >= 0 && p.fetch_state == "active" {
-                    lag.with_label_values(&[topic.as_str(), &partition.to_string()])
-                        .set(p.consumer_lag);
+                    partitions.push((topic.as_str(), *partition, p.consumer_lag));
                 }
             }
         }
+        ConsumerLag { partitions: &partitions }.emit();
     }
 }
 
@@ -81,15 +82,10 @@ impl ConsumerContext for IngestContext {
         err: RDKafkaRespErr,
         tpl: &mut TopicPartitionList,
     ) {
-        IngestStats::add(&self.stats.rebalances, 1);
-        let metrics = crate::metrics::global();
-        // Partitions that moved away must not keep reporting: the series come back with the
-        // next messages read.
-        metrics.seconds_behind.reset();
         let cooperative = matches!(consumer.rebalance_protocol(), RebalanceProtocol::Cooperative);
         let partitions: Vec<Partition> =
             tpl.elements().iter().map(|e| (Arc::<str>::from(e.topic()), e.partition())).collect();
-        match err {
+        let (kind, lost) = match err {
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
                 self.assign(&partitions, tpl);
                 let result = if cooperative {
@@ -100,9 +96,7 @@ impl ConsumerContext for IngestContext {
                 if let Err(error) = result {
                     tracing::error!(%error, "assigning partitions failed");
                 }
-                metrics.rebalances.with_label_values(&["assign"]).inc();
-                self.count_assigned(consumer);
-                tracing::info!(partitions = ?names(&partitions), "partitions assigned");
+                (RebalanceKind::Assign, false)
             }
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
                 let lost = consumer.assignment_lost();
@@ -117,12 +111,9 @@ impl ConsumerContext for IngestContext {
                 if let Err(error) = result {
                     tracing::error!(%error, "releasing partitions failed");
                 }
-                metrics.rebalances.with_label_values(&["revoke"]).inc();
-                self.count_assigned(consumer);
-                tracing::info!(partitions = ?names(&partitions), lost, "partitions released");
+                (RebalanceKind::Revoke, lost)
             }
             _ => {
-                metrics.rebalances.with_label_values(&["error"]).inc();
                 tracing::error!(?err, "rebalance error; releasing the partitions");
                 self.revoke(&partitions, true);
                 let _ = if cooperative {
@@ -130,9 +121,11 @@ impl ConsumerContext for IngestContext {
                 } else {
                     consumer.unassign()
                 };
-                self.count_assigned(consumer);
+                (RebalanceKind::Error, true)
             }
-        }
+        };
+        let assigned = consumer.assignment().map_or(0, |a| a.count());
+        Rebalanced { kind, partitions: &names(&partitions), lost, assigned }.emit(&self.stats);
     }
 }
 
@@ -142,13 +135,6 @@ impl IngestContext {
         let topic_hash =
             partition.0.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
         topic_hash.wrapping_add(partition.1 as usize) % workers.max(1)
-    }
-
-    /// Records how many partitions the consumer holds now (metrics and `/readyz`).
-    fn count_assigned(&self, consumer: &BaseConsumer<Self>) {
-        let assigned = consumer.assignment().map_or(0, |a| a.count());
-        self.stats.partitions_assigned.store(assigned as u64, std::sync::atomic::Ordering::Relaxed);
-        crate::metrics::global().partitions_assigned.set(assigned as i64);
     }
 
     /// The current seek epoch of a partition.
@@ -213,7 +199,7 @@ impl IngestContext {
                         tracing::error!(%error, "cannot read stored offsets; starting from Kafka's");
                         return None;
                     }
-                    crate::metrics::global().retries.with_label_values(&["stored_offsets"]).inc();
+                    Retried { operation: RetryOperation::StoredOffsets }.emit();
                     tracing::warn!(%error, ?delay, "cannot read stored offsets; retrying");
                     std::thread::sleep(delay);
                 }
@@ -252,16 +238,4 @@ impl IngestContext {
 
 fn names(partitions: &[Partition]) -> Vec<String> {
     partitions.iter().map(|(t, p)| format!("{t}/{p}")).collect()
-}
-
-/// Counts and reports a fetch whose offset the broker no longer had: the events between the
-/// position and the broker's earliest offset were deleted unread and are skipped.
-pub(super) fn offset_out_of_range(detail: &str) {
-    crate::metrics::global().offset_out_of_range.inc();
-    tracing::error!(
-        detail,
-        "a partition's next offset is no longer on the broker: retention deleted events before \
-         they were consumed and auto.offset.reset skips them (lost to goalstream); consume \
-         faster or keep events longer"
-    );
 }

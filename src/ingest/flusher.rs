@@ -25,10 +25,10 @@ use tracing::Instrument;
 use super::buffer::{Buffer, BufferConfig};
 use super::offsets::{OffsetTracker, Partition};
 use super::record::{Input, Record};
-use super::stats::IngestStats;
 use super::writer::{Writer, Written};
-use crate::metrics;
 use crate::store::{self, OffsetMove, ProgressStore};
+use crate::telemetry::events::{BufferLevel, RecordsDuplicate};
+use crate::telemetry::IngestStats;
 
 /// How long a revoke may spend flushing before the partitions are let go unflushed (their
 /// records are then re-read by the next owner). Below librdkafka's `max.poll.interval.ms`.
@@ -208,9 +208,11 @@ impl Flusher {
             }
         };
         match written {
-            Written::Committed(outcome, now) => {
+            Written::Committed(outcome, now, took) => {
                 self.offsets.committed(&moves);
-                self.stats.record_flush(&batch, &outcome, Some(now.timestamp_millis()));
+                batch
+                    .committed(&outcome, Some(took), Some(now.timestamp_millis()))
+                    .emit(&self.stats);
                 let _ = self.control.send(Control::Commit(moves));
                 true
             }
@@ -224,13 +226,13 @@ impl Flusher {
 
     /// Sets this worker's buffer gauges.
     fn publish_buffer(&self) {
-        let metrics = metrics::global();
-        let worker = self.config.worker.to_string();
-        let labels = [worker.as_str()];
-        metrics.buffer_keys.with_label_values(&labels).set(self.buffer.rows() as i64);
-        metrics.buffer_bytes.with_label_values(&labels).set(self.buffer.bytes() as i64);
-        let age = self.buffer.age(Instant::now()).as_secs_f64();
-        metrics.buffer_age.with_label_values(&labels).set(age);
+        BufferLevel {
+            worker: self.config.worker,
+            keys: self.buffer.rows(),
+            bytes: self.buffer.bytes(),
+            age: self.buffer.age(Instant::now()),
+        }
+        .emit();
     }
 
     /// Lets go of everything buffered: the partitions that stay owned are re-read from their
@@ -285,13 +287,16 @@ fn take_in(
     records: Vec<Record>,
 ) {
     let now = Instant::now();
+    let mut duplicates = 0;
     for record in records {
         if offsets.accept(&record.partition, record.offset, record.epoch) {
             buffer.push(record, now);
         } else {
-            IngestStats::add(&stats.skipped_duplicates, 1);
-            metrics::global().records_duplicate.inc();
+            duplicates += 1;
         }
+    }
+    if duplicates > 0 {
+        RecordsDuplicate { records: duplicates }.emit(stats);
     }
 }
 

@@ -10,8 +10,8 @@
 //! - [`consumer`]: the `BaseConsumer` thread (decode, route, pause, commit, re-seek) and
 //!   `context`: its rebalance callbacks (stored offsets on assign, bounded flush on revoke).
 //! - [`pipeline`]: consumer + workers started together, stopped in stages.
-//! - [`stats`]: counters shared by the consumer thread and the workers; `tally`: the consumer
-//!   thread's per-topic counts for the metrics.
+//! - `tally`: the consumer thread's per-topic counts of a poll round, emitted as events
+//!   ([`crate::telemetry::events`]); the pipeline's counters are [`crate::telemetry::IngestStats`].
 
 pub mod buffer;
 pub mod consumer;
@@ -22,6 +22,5 @@ pub mod offsets;
 pub mod pipeline;
 pub mod record;
 mod repeated_warning;
-pub mod stats;
 mod tally;
 mod writer;

@@ -15,8 +15,8 @@ use super::buffer::BufferConfig;
 use super::consumer::{ConsumerConfig, PollLoop};
 use super::context::IngestContext;
 use super::flusher::{Flusher, FlusherConfig, DEFAULT_REVOKE_TIMEOUT};
-use super::stats::IngestStats;
 use crate::store::ProgressStore;
+use crate::telemetry::IngestStats;
 
 /// Chunks of records queued per worker before the consumer pauses intake: 64 × 512 = 32k
 /// records (~5 MB) per worker, enough to keep reading at 200k+ events/s while a worker

@@ -1,12 +1,13 @@
-//! What the consumer thread read, tallied per poll round and then added to the Prometheus
-//! families (one label lookup per topic and round, not per message).
+//! What the consumer thread read, tallied per poll round and then emitted as events (one
+//! label lookup per topic and round, not per message).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::offsets::Partition;
 use super::record::{Body, Record};
-use crate::metrics::Metrics;
+use crate::telemetry::events::{EventsRead, PartitionBehind};
+use crate::telemetry::IngestStats;
 
 /// Counts of one poll round.
 #[derive(Debug, Default)]
@@ -33,21 +34,14 @@ impl Tally {
         }
     }
 
-    /// Adds the round's counts to `metrics` at `now_ms` and starts a new round.
-    pub fn publish(&mut self, metrics: &Metrics, now_ms: i64) {
+    /// Emits the round's counts at `now_ms` and starts a new round.
+    pub fn publish(&mut self, stats: &IngestStats, now_ms: i64) {
         for (topic, [consumed, decoded, malformed, unmatched]) in self.topics.drain() {
-            let topic: &str = &topic;
-            metrics.events_consumed.with_label_values(&[topic]).inc_by(consumed);
-            metrics.events_decoded.with_label_values(&[topic]).inc_by(decoded);
-            metrics.events_dead_lettered.with_label_values(&[topic]).inc_by(malformed);
-            metrics.events_unmatched.with_label_values(&[topic]).inc_by(unmatched);
+            EventsRead { topic: &topic, consumed, decoded, malformed, unmatched }.emit(stats);
         }
         for ((topic, partition), newest) in self.newest_ms.drain() {
-            let behind = (now_ms - newest).max(0) / 1000;
-            metrics
-                .seconds_behind
-                .with_label_values(&[&*topic, &partition.to_string()])
-                .set(behind);
+            let seconds = (now_ms - newest).max(0) / 1000;
+            PartitionBehind { topic: &topic, partition, seconds }.emit();
         }
     }
 }

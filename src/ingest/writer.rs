@@ -10,10 +10,10 @@ use deadpool_postgres::Pool;
 use tokio_util::sync::CancellationToken;
 
 use super::buffer::Batch;
-use super::stats::IngestStats;
-use crate::metrics;
 use crate::retry::Backoff;
 use crate::store::{DeadLetter, FlushBatch, FlushOutcome, OffsetMove, ProgressStore, StoreError};
+use crate::telemetry::events::{FlushAbandoned, FlushFailed, FlushFenced, PoisonRows};
+use crate::telemetry::IngestStats;
 use crate::update::ProgressUpdate;
 
 /// Topic recorded on dead letters for updates the merge refused.
@@ -22,8 +22,8 @@ pub const POISON_TOPIC: &str = "goalstream.merge";
 /// How a write ended.
 #[derive(Debug)]
 pub enum Written {
-    /// Committed at this flush time.
-    Committed(FlushOutcome, DateTime<Utc>),
+    /// Committed at this flush time, after this long (first attempt to commit).
+    Committed(FlushOutcome, DateTime<Utc>, std::time::Duration),
     /// Another consumer moved one of the offsets: nothing was written.
     Fenced,
     /// The deadline passed or the worker was stopped before a commit: nothing was written.
@@ -55,7 +55,6 @@ impl Writer {
         moves: &[OffsetMove],
         deadline: Option<Instant>,
     ) -> Written {
-        let metrics = metrics::global();
         let mut backoff = Backoff::default();
         let started = Instant::now();
         loop {
@@ -73,22 +72,11 @@ impl Writer {
             }
             .await;
             let error = match result {
-                Ok(outcome) => {
-                    tracing::debug!(
-                        records = batch.records,
-                        rows = outcome.staged,
-                        ms = started.elapsed().as_secs_f64() * 1e3,
-                        "flush committed"
-                    );
-                    metrics.flush_duration.observe(started.elapsed().as_secs_f64());
-                    return Written::Committed(outcome, now);
-                }
+                Ok(outcome) => return Written::Committed(outcome, now, started.elapsed()),
                 Err(error) => error,
             };
             if error.is_fenced() {
-                IngestStats::add(&self.stats.fenced, 1);
-                metrics.flushes.with_label_values(&["fenced"]).inc();
-                tracing::warn!(%error, "flush fenced: re-reading the partitions from their stored offsets");
+                FlushFenced { error: &error }.emit(&self.stats);
                 return Written::Fenced;
             }
             if !error.is_retryable() && !batch.updates.is_empty() {
@@ -97,19 +85,16 @@ impl Writer {
                     Ok(_) => continue,
                 }
             }
-            IngestStats::add(&self.stats.retries, 1);
-            metrics.flushes.with_label_values(&["failed"]).inc();
-            metrics.retries.with_label_values(&["flush"]).inc();
             let delay = backoff.next_delay();
-            tracing::warn!(%error, attempt = backoff.attempts(), ?delay, "flush failed; retrying");
+            FlushFailed { error: &error, attempt: backoff.attempts(), delay }.emit(&self.stats);
             if deadline.is_some_and(|d| Instant::now() + delay > d) {
-                metrics.flushes.with_label_values(&["abandoned"]).inc();
+                FlushAbandoned.emit();
                 return Written::Abandoned;
             }
             tokio::select! {
                 _ = tokio::time::sleep(delay) => {}
                 _ = self.stop.cancelled() => {
-                    metrics.flushes.with_label_values(&["abandoned"]).inc();
+                    FlushAbandoned.emit();
                     return Written::Abandoned;
                 }
             }
@@ -163,8 +148,7 @@ impl Writer {
                 reason: format!("the merge refused this update: {reason}"),
             });
         }
-        IngestStats::add(&self.stats.poison_rows, poison.len() as u64);
-        metrics::global().rows_poison.inc_by(poison.len() as u64);
+        PoisonRows { rows: poison.len() as u64 }.emit(&self.stats);
         Ok(poison.len())
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use deadpool_postgres::Pool;
 
-use super::ClaimedJob;
+use crate::types::ClaimedJob;
 
 /// How long a handler may run by default before its attempt counts as failed.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);

@@ -79,13 +79,4 @@ impl JobService {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_default_queues_include_the_builtin_ones() {
-        let queues: Vec<&str> = DEFAULT_QUEUES.split(',').collect();
-        assert!(queues.contains(&crate::jobs::DEFAULT_QUEUE));
-        assert!(queues.contains(&crate::store::progress::REWARDS_QUEUE));
-    }
-}
+mod tests;

@@ -1,6 +1,5 @@
 //! Database-level housekeeping: creating databases and scratch schemas.
 
-use deadpool_postgres::GenericClient;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::Client;
 
@@ -27,7 +26,7 @@ pub async fn create_database(client: &Client, name: &str) -> Result<bool, StoreE
 }
 
 /// Drops and recreates schema `name` (empty), for scratch work such as benchmarks and tests.
-pub async fn recreate_schema(client: &impl GenericClient, name: &str) -> Result<(), StoreError> {
+pub async fn recreate_schema(client: &Client, name: &str) -> Result<(), StoreError> {
     let name = quote_ident(name);
     client
         .batch_execute(&format!(
@@ -39,7 +38,7 @@ pub async fn recreate_schema(client: &impl GenericClient, name: &str) -> Result<
 }
 
 /// Drops schema `name` and everything in it, if it exists.
-pub async fn drop_schema(client: &impl GenericClient, name: &str) -> Result<(), StoreError> {
+pub async fn drop_schema(client: &Client, name: &str) -> Result<(), StoreError> {
     let statement = format!(
         "SET client_min_messages = warning; DROP SCHEMA IF EXISTS {} CASCADE; RESET client_min_messages",
         quote_ident(name)

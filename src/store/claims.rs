@@ -2,8 +2,8 @@
 //! checks the rules ([`check`]), marks the row claimed and enqueues the reward job. Statements
 //! in `sql/api/`.
 //!
-//! The reward job is the flush's `goal.completed` job (same kind, queue and arguments, see
-//! [`reward_job`]) with a unique key per player, goal and period. The flush enqueued one when
+//! The reward job is the flush's `goal.completed` job (same kind, queue and arguments) with a
+//! unique key per player, goal and period ([`reward::claim_job`]). The flush enqueued one when
 //! the goal completed; whichever of the two runs first grants the reward, the other finds the
 //! grant (`reward_grants` primary key) and grants nothing. A second claim in the same period
 //! finds the row claimed and returns the first claim's result without enqueueing anything.
@@ -14,10 +14,9 @@ use futures::TryFutureExt;
 use tokio_postgres::types::ToSql;
 
 use super::jobs;
-use super::progress::{self, GOAL_COMPLETED};
 use super::StoreError;
 use crate::catalog::Goal;
-use crate::jobs::{NewJob, QueueSettings};
+use crate::types::{reward, GoalStatus, QueueSettings};
 
 const LOCK_GOAL_ROW: &str = include_str!("../../sql/api/lock_goal_row.sql");
 const PREREQUISITE_ROWS: &str = include_str!("../../sql/api/prerequisite_rows.sql");
@@ -29,7 +28,7 @@ pub struct ClaimRow {
     /// Progress in the row's period.
     pub progress: i64,
     /// Status.
-    pub status: String,
+    pub status: GoalStatus,
     /// Whether the goal is assigned.
     pub is_active: bool,
     /// When it was claimed, if it was.
@@ -44,7 +43,7 @@ pub struct PrerequisiteRow {
     /// The prerequisite goal.
     pub goal_id: String,
     /// Its status.
-    pub status: String,
+    pub status: GoalStatus,
     /// End of its period.
     pub expires_at: Option<DateTime<Utc>>,
 }
@@ -52,7 +51,7 @@ pub struct PrerequisiteRow {
 impl PrerequisiteRow {
     /// Claimed in its current period.
     pub fn claimed_at(&self, now: DateTime<Utc>) -> bool {
-        self.status == "claimed" && self.expires_at.is_none_or(|end| end > now)
+        self.status == GoalStatus::Claimed && self.expires_at.is_none_or(|end| end > now)
     }
 }
 
@@ -65,7 +64,7 @@ pub enum Refusal {
     /// `not_started` without a row).
     NotCompleted {
         /// Current status.
-        status: String,
+        status: GoalStatus,
         /// Current progress.
         progress: i64,
     },
@@ -106,7 +105,7 @@ pub fn check(
 ) -> Verdict {
     let Some(row) = row else {
         return Verdict::Refused(if user_known {
-            Refusal::NotCompleted { status: "not_started".into(), progress: 0 }
+            Refusal::NotCompleted { status: GoalStatus::NotStarted, progress: 0 }
         } else {
             Refusal::UnknownUser
         });
@@ -114,15 +113,15 @@ pub fn check(
     if let Some(end) = row.expires_at.filter(|end| *end <= now) {
         return Verdict::Refused(Refusal::Expired { expired_at: end });
     }
-    if row.status == "claimed" {
+    if row.status == GoalStatus::Claimed {
         return Verdict::AlreadyClaimed;
     }
     if !row.is_active {
         return Verdict::Refused(Refusal::Inactive);
     }
-    if row.status != "completed" {
+    if row.status != GoalStatus::Completed {
         return Verdict::Refused(Refusal::NotCompleted {
-            status: row.status.clone(),
+            status: row.status,
             progress: row.progress,
         });
     }
@@ -206,7 +205,7 @@ pub async fn claim(
     match (check(goal, row.as_ref(), user_known, &prerequisites, now), row) {
         (Verdict::Claim, Some(row)) => {
             let mark = tx.prepare_cached(MARK_CLAIMED).await?;
-            let job = reward_job(user_id, goal, row.expires_at);
+            let job = reward::claim_job(user_id, goal, row.expires_at);
             let mark_params: [&(dyn ToSql + Sync); 3] = [&user_id, &goal.goal_id, &now];
             let (_, ids) = futures::try_join!(
                 tx.execute(&mark, &mark_params).map_err(StoreError::from),
@@ -231,15 +230,5 @@ pub async fn claim(
     }
 }
 
-/// The reward job a claim enqueues: the flush's job ([`progress::reward_job`]) with a unique
-/// key per player, goal and period, so that claims never queue it twice. It does not dedupe
-/// against the flush's job (that one has no key): the handler grants once either way.
-pub fn reward_job(user_id: &str, goal: &Goal, period_end: Option<DateTime<Utc>>) -> NewJob {
-    let period = period_end.map_or_else(|| "always".to_string(), |t| t.to_rfc3339());
-    progress::reward_job(user_id, goal, period_end)
-        .unique(format!("{GOAL_COMPLETED}:{user_id}:{}:{period}", goal.goal_id))
-}
-
 #[cfg(test)]
-#[path = "claims_tests.rs"]
 mod tests;

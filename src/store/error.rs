@@ -2,6 +2,8 @@
 
 use tokio_postgres::error::SqlState;
 
+use crate::db::{describe_error as describe, DbError};
+
 /// Primary key of `user_goal_progress` (sql/0001_progress.sql).
 const PROGRESS_PRIMARY_KEY: &str = "user_goal_progress_pkey";
 
@@ -28,6 +30,9 @@ pub enum StoreError {
     /// No connection could be taken from the pool.
     #[error("database pool: {0}")]
     Pool(deadpool_postgres::PoolError),
+    /// The database could not be opened (unreachable, refused, bad settings).
+    #[error("{0}")]
+    Open(#[from] DbError),
     /// A migration could not be applied.
     #[error("migration {version} ({name}) failed: {}", describe(.cause))]
     Migration {
@@ -38,25 +43,6 @@ pub enum StoreError {
         /// Why.
         cause: tokio_postgres::Error,
     },
-}
-
-/// A Postgres error in one line: SQLSTATE, message, detail and hint when the server sent
-/// them, else the client-side cause (connection refused, closed, ...).
-pub fn describe(error: &tokio_postgres::Error) -> String {
-    if let Some(db) = error.as_db_error() {
-        let mut text = format!("{} ({})", db.message(), db.code().code());
-        if let Some(detail) = db.detail() {
-            text.push_str(&format!("; detail: {detail}"));
-        }
-        if let Some(hint) = db.hint() {
-            text.push_str(&format!("; hint: {hint}"));
-        }
-        return text;
-    }
-    match std::error::Error::source(error) {
-        Some(cause) => format!("{error}: {cause}"),
-        None => error.to_string(),
-    }
 }
 
 // Not `#[from]`: that would also make the Postgres error the `source`, and reports that print
@@ -84,6 +70,7 @@ impl StoreError {
                 false
             }
             StoreError::Pool(_) => true,
+            StoreError::Open(error) => !matches!(error, DbError::Config(_)),
             StoreError::Db(error) => match error.as_db_error() {
                 // No server error: the connection broke or the server went away.
                 None => true,
@@ -126,19 +113,4 @@ fn is_retryable_state(code: &SqlState) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn classifies_sqlstates() {
-        assert!(is_retryable_state(&SqlState::T_R_SERIALIZATION_FAILURE));
-        assert!(is_retryable_state(&SqlState::T_R_DEADLOCK_DETECTED));
-        assert!(is_retryable_state(&SqlState::ADMIN_SHUTDOWN));
-        assert!(is_retryable_state(&SqlState::CONNECTION_FAILURE));
-        assert!(is_retryable_state(&SqlState::TOO_MANY_CONNECTIONS));
-        assert!(!is_retryable_state(&SqlState::NUMERIC_VALUE_OUT_OF_RANGE));
-        assert!(!is_retryable_state(&SqlState::UNIQUE_VIOLATION));
-        assert!(!is_retryable_state(&SqlState::CHECK_VIOLATION));
-        assert!(!StoreError::Fenced { moved_by_others: 1, expected: 2 }.is_retryable());
-    }
-}
+mod tests;

@@ -8,28 +8,13 @@ use tokio_postgres::Row;
 
 use super::jobs;
 use super::StoreError;
-use crate::jobs::QueueSettings;
+use crate::types::{JobState, QueueSettings};
 
 const JOB_BY_ID: &str = include_str!("../../sql/api/job_by_id.sql");
 const LIVE_JOB_BY_KEY: &str = include_str!("../../sql/api/live_job_by_key.sql");
 const LOCK_JOB: &str = include_str!("../../sql/api/lock_job.sql");
 const CANCEL_JOB: &str = include_str!("../../sql/api/cancel_job.sql");
 const QUEUE_COUNTS: &str = include_str!("../../sql/api/queue_counts.sql");
-
-/// States in which a job has not started and can be cancelled.
-pub const CANCELLABLE_STATES: [&str; 4] = ["pending", "scheduled", "available", "retryable"];
-
-/// Every state, in lifecycle order (for counts that show zeros).
-pub const STATES: [&str; 8] = [
-    "pending",
-    "scheduled",
-    "available",
-    "running",
-    "retryable",
-    "completed",
-    "failed",
-    "cancelled",
-];
 
 /// A job, every column.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -49,7 +34,7 @@ pub struct JobRecord {
     /// Arguments.
     pub args: serde_json::Value,
     /// State.
-    pub state: String,
+    pub state: JobState,
     /// Attempts started.
     pub attempt: i32,
     /// Attempts allowed.
@@ -105,7 +90,7 @@ pub enum CancelOutcome {
     /// The job is running or finished (`state`); nothing changed.
     NotCancellable {
         /// Its state.
-        state: String,
+        state: JobState,
     },
     /// The job is cancelled (now, or it already was).
     Cancelled {
@@ -124,7 +109,7 @@ pub struct QueueCount {
     /// Queue.
     pub queue: String,
     /// State.
-    pub state: String,
+    pub state: JobState,
     /// Jobs.
     pub jobs: i64,
     /// Age of the oldest available job (s), for the `available` state.
@@ -167,15 +152,15 @@ pub async fn cancel(
     let Some(row) = tx.query_opt(&lock, &[&id]).await? else {
         return Ok(CancelOutcome::NotFound);
     };
-    let state: String = row.get(0);
-    if state == "cancelled" {
+    let state: JobState = row.get(0);
+    if state == JobState::Cancelled {
         return Ok(CancelOutcome::Cancelled {
             newly: false,
             cancelled: Vec::new(),
             released: Vec::new(),
         });
     }
-    if !CANCELLABLE_STATES.contains(&state.as_str()) {
+    if !JobState::CANCELLABLE.contains(&state) {
         return Ok(CancelOutcome::NotCancellable { state });
     }
     let statement = tx.prepare_cached(CANCEL_JOB).await?;

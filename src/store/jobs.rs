@@ -8,11 +8,13 @@ use deadpool_postgres::{Client, GenericClient};
 use tokio_postgres::types::ToSql;
 
 use super::StoreError;
-use crate::db::slow::timed;
-use crate::jobs::{
-    retry_delay, ClaimedJob, Failure, JobGraph, NewJob, OnParentFailure, Parent, QueueSettings,
+use crate::db::timed;
+use crate::telemetry::events::{JobsClaimed, JobsEnqueued};
+use crate::telemetry::labels::Statement;
+use crate::types::{
+    retry_delay, ClaimedJob, Failure, JobGraph, JobState, NewJob, OnParentFailure, Parent,
+    QueueSettings,
 };
-use crate::metrics::{self, Metrics};
 
 pub use super::queue_stats::{
     count_in_state, count_kind_by_state, count_open, depth, oldest_available, state_of, truncate,
@@ -90,8 +92,13 @@ pub async fn enqueue<C: GenericClient>(
         .collect();
     // Counted when the statement succeeds; a caller's transaction that then rolls back (a
     // failed flush, retried) counts its jobs again on the retry.
-    let enqueued = jobs.iter().zip(&ids).filter(|(_, id)| id.is_some());
-    Metrics::count_kinds(&metrics::global().jobs_enqueued, enqueued.map(|(j, _)| j.kind.as_str()));
+    let kinds: Vec<&str> = jobs
+        .iter()
+        .zip(&ids)
+        .filter(|(_, id)| id.is_some())
+        .map(|(j, _)| j.kind.as_str())
+        .collect();
+    JobsEnqueued { kinds: &kinds }.emit();
     Ok(ids)
 }
 
@@ -112,7 +119,7 @@ pub async fn enqueue_graph(
             Parent::Node(_) => None,
         })
         .collect();
-    let states: HashMap<i64, String> = if existing.is_empty() {
+    let states: HashMap<i64, JobState> = if existing.is_empty() {
         HashMap::new()
     } else {
         let statement = tx.prepare_cached(PARENTS).await?;
@@ -122,17 +129,19 @@ pub async fn enqueue_graph(
     for edge in &graph.edges {
         let waits = match edge.parent {
             Parent::Node(_) => true,
-            Parent::Job(id) => match states.get(&id).map(String::as_str) {
+            Parent::Job(id) => match states.get(&id).copied() {
                 None => {
                     return Err(StoreError::Invalid(format!(
                         "unknown parent: job {id} does not exist"
                     )))
                 }
-                Some("completed") => false,
-                Some("failed" | "cancelled") if edge.on_parent_failure == OnParentFailure::Run => {
+                Some(JobState::Completed) => false,
+                Some(JobState::Failed | JobState::Cancelled)
+                    if edge.on_parent_failure == OnParentFailure::Run =>
+                {
                     false
                 }
-                Some(state @ ("failed" | "cancelled")) => {
+                Some(state @ (JobState::Failed | JobState::Cancelled)) => {
                     return Err(StoreError::Invalid(format!(
                         "parent job {id} is {state}; its dependents would be cancelled"
                     )))
@@ -162,10 +171,8 @@ pub async fn enqueue_graph(
         tx.execute(&statement, &[&parents, &children, &policies]).await?;
     }
     tx.commit().await?;
-    Metrics::count_kinds(
-        &metrics::global().jobs_enqueued,
-        graph.jobs.iter().map(|j| j.kind.as_str()),
-    );
+    let kinds: Vec<&str> = graph.jobs.iter().map(|j| j.kind.as_str()).collect();
+    JobsEnqueued { kinds: &kinds }.emit();
     Ok(ids)
 }
 
@@ -189,7 +196,7 @@ async fn insert<C: GenericClient>(
     let quantum = settings.fair_quantum.as_secs_f64();
     let statement = client.prepare_cached(ENQUEUE).await?;
     let rows = timed(
-        "jobs.enqueue",
+        Statement::JobsEnqueue,
         client.query(
             &statement,
             &[
@@ -238,10 +245,10 @@ pub async fn claim<C: GenericClient>(
 ) -> Result<Vec<ClaimedJob>, StoreError> {
     let statement = client.prepare_cached(CLAIM).await?;
     let started = std::time::Instant::now();
-    let rows = timed("jobs.claim", client.query(&statement, &[&queue, &limit, &worker_id])).await?;
-    let metrics = metrics::global();
-    metrics.job_claim_duration.observe(started.elapsed().as_secs_f64());
-    Metrics::count_kinds(&metrics.jobs_claimed, rows.iter().map(|r| r.get::<_, &str>(1)));
+    let rows = timed(Statement::JobsClaim, client.query(&statement, &[&queue, &limit, &worker_id]))
+        .await?;
+    let kinds: Vec<&str> = rows.iter().map(|r| r.get::<_, &str>(1)).collect();
+    JobsClaimed { kinds: &kinds, took: started.elapsed() }.emit();
     Ok(rows
         .iter()
         .map(|r| ClaimedJob {
@@ -278,7 +285,7 @@ pub async fn complete(
     // back; the first error in statement order is the cause.
     let complete_params: [&(dyn ToSql + Sync); 2] = [&ids, &attempts];
     let release_params: [&(dyn ToSql + Sync); 4] = [&ids, &aging, &false, &true];
-    let (begin, completed, released, commit) = timed("jobs.complete", async {
+    let (begin, completed, released, commit) = timed(Statement::JobsComplete, async {
         futures::join!(
             client.batch_execute(BEGIN),
             client.query_one(&complete, &complete_params),
@@ -311,8 +318,11 @@ pub async fn fail(
         .collect();
     let tx = client.transaction().await?;
     let statement = tx.prepare_cached(FAIL).await?;
-    let row = timed("jobs.fail", tx.query_one(&statement, &[&ids, &attempts, &errors, &retry_at]))
-        .await?;
+    let row = timed(
+        Statement::JobsFail,
+        tx.query_one(&statement, &[&ids, &attempts, &errors, &retry_at]),
+    )
+    .await?;
     let mut outcome =
         Failed { failed: row.get::<_, i64>(1) as u64, dead: row.get(0), ..Failed::default() };
     if !outcome.dead.is_empty() {
@@ -372,7 +382,10 @@ pub(crate) async fn release<C: GenericClient>(
 
 /// The ids of released children that became available.
 fn available(rows: &[tokio_postgres::Row]) -> Vec<i64> {
-    rows.iter().filter(|r| r.get::<_, String>(1) == "available").map(|r| r.get(0)).collect()
+    rows.iter()
+        .filter(|r| r.get::<_, JobState>(1) == JobState::Available)
+        .map(|r| r.get(0))
+        .collect()
 }
 
 /// Subscribes a dedicated session to job wake-ups (notifications whose payload is a queue).
@@ -414,5 +427,4 @@ pub async fn clean_history<C: GenericClient>(
 }
 
 #[cfg(test)]
-#[path = "jobs_tests.rs"]
 mod tests;

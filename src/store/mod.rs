@@ -4,6 +4,7 @@
 pub mod admin;
 mod binary_copy;
 pub mod claims;
+mod database;
 pub mod dead_letters;
 mod error;
 pub mod health;
@@ -19,7 +20,8 @@ pub mod user_progress;
 pub mod workers;
 
 pub use binary_copy::BinaryCopyBuf;
+pub use database::{connect, drop_schema, ensure_database, open, Scratch};
 pub use dead_letters::DeadLetter;
-pub use error::{describe as describe_pg_error, StoreError};
+pub use error::StoreError;
 pub use offsets::OffsetMove;
 pub use progress::{CompletedGoal, FlushBatch, FlushOutcome, ProgressStore, Skipped};

@@ -8,7 +8,7 @@
 //! → the planner settings back to the session's and a `goal.completed` job per goal that
 //! completed (when any did) → `COMMIT`. Five round trips in all, seven with skipped rows and
 //! completions. The staging table is created once per pooled connection
-//! ([`prepare_connection`]) and emptied by every commit.
+//! ([`SESSION_SETUP`], run by [`super::connect`]'s pools) and emptied by every commit.
 
 use std::sync::Arc;
 
@@ -21,12 +21,14 @@ use super::dead_letters::{self, DeadLetter};
 use super::jobs;
 use super::offsets::{self, OffsetMove};
 use super::StoreError;
-use crate::catalog::{Catalog, Goal, GoalRef};
-use crate::db::slow::timed;
-use crate::jobs::{NewJob, QueueSettings};
+use crate::catalog::{Catalog, GoalRef};
+use crate::db::timed;
+use crate::telemetry::labels::Statement;
+use crate::types::{reward, NewJob, QueueSettings};
 use crate::update::{Change, ProgressUpdate};
 
-const STAGE: &str = include_str!("../../sql/progress/stage.sql");
+/// What every pooled connection runs when opened: the flush's temp staging table.
+pub const SESSION_SETUP: &str = include_str!("../../sql/progress/stage.sql");
 const COPY_STAGE: &str = include_str!("../../sql/progress/copy_stage.sql");
 const PLAN_SETTINGS: &str = include_str!("../../sql/progress/plan_settings.sql");
 const PLAN_DEFAULTS: &str = include_str!("../../sql/progress/plan_defaults.sql");
@@ -39,13 +41,6 @@ const SKIP_REASONS: &str = include_str!("../../sql/progress/skip_reasons.sql");
 const STAGE_FIELDS: i16 = 11;
 /// Rough size of one encoded staging row, to size the COPY buffer once.
 const STAGE_ROW_BYTES: usize = 140;
-
-/// Creates the temp staging table on a new connection (the pool's `post_create` hook).
-pub async fn prepare_connection(
-    client: &tokio_postgres::Client,
-) -> Result<(), tokio_postgres::Error> {
-    client.batch_execute(STAGE).await
-}
 
 /// Everything one flush writes.
 #[derive(Debug, Clone, Copy)]
@@ -112,11 +107,6 @@ pub struct FlushOutcome {
     pub jobs_enqueued: u64,
 }
 
-/// Kind of the job a completed goal enqueues (its handler grants the reward).
-pub const GOAL_COMPLETED: &str = "goal.completed";
-/// Queue of those jobs.
-pub const REWARDS_QUEUE: &str = "rewards";
-
 /// Writes progress batches; holds the catalog the updates refer to.
 #[derive(Debug, Clone)]
 pub struct ProgressStore {
@@ -127,7 +117,7 @@ pub struct ProgressStore {
 
 impl ProgressStore {
     /// A store for updates that refer to goals of `catalog`; every goal completed by a flush
-    /// enqueues a [`GOAL_COMPLETED`] job in the same transaction.
+    /// enqueues a `goal.completed` job ([`reward::job`]) in the same transaction.
     pub fn new(catalog: Arc<Catalog>) -> Self {
         ProgressStore { catalog, completion_jobs: Some(QueueSettings::default()) }
     }
@@ -184,7 +174,7 @@ impl ProgressStore {
             finish(tx, commit).await?;
             return Ok(outcome);
         }
-        timed("progress.copy", async {
+        timed(Statement::ProgressCopy, async {
             let copy = tx.prepare_cached(COPY_STAGE).await?;
             let sink = tx.copy_in(&copy).await?;
             futures::pin_mut!(sink);
@@ -210,7 +200,7 @@ impl ProgressStore {
         // cause (a retryable error would otherwise look like a data error).
         // Timed as one: the fence, the dead letters and the merge share one round trip.
         let (settings, fence, dead_letters, inserted_before, merged, row) =
-            timed("progress.merge", async {
+            timed(Statement::ProgressMerge, async {
                 futures::join!(
                     tx.batch_execute(PLAN_SETTINGS),
                     offsets::store(&tx, batch.group_id, batch.offsets),
@@ -243,7 +233,7 @@ impl ProgressStore {
             .collect();
         if merged < outcome.staged {
             let skipped = (outcome.staged - merged) as i64;
-            let row = timed("progress.skip_reasons", async {
+            let row = timed(Statement::ProgressSkipReasons, async {
                 let reasons = tx.prepare_cached(SKIP_REASONS).await?;
                 tx.query_one(&reasons, &[&batch.now, &skipped]).await
             })
@@ -265,14 +255,14 @@ impl ProgressStore {
             defaults?;
             outcome.jobs_enqueued = ids?.iter().flatten().count() as u64;
         }
-        timed("progress.commit", finish(tx, commit)).await?;
+        timed(Statement::ProgressCommit, finish(tx, commit)).await?;
         Ok(outcome)
     }
 
     /// The reward job of a goal this flush completed.
     fn completion_job(&self, completed: &CompletedGoal, now: DateTime<Utc>) -> NewJob {
         let goal = self.catalog.goal(completed.goal);
-        reward_job(&completed.user_id, goal, goal.rotation.period_end(now))
+        reward::job(&completed.user_id, goal, goal.rotation.period_end(now))
     }
 
     /// Encodes the updates as staging rows: sorted by key, repeated keys folded in their
@@ -320,28 +310,6 @@ impl ProgressStore {
         let staged = copy.rows();
         (copy.finish(), staged)
     }
-}
-
-/// The [`GOAL_COMPLETED`] job of a goal completed in the period ending at `period_end`: its
-/// handler grants the goal's reward once per player, goal and period.
-///
-/// The flush enqueues it without a unique key: it writes the job in the transaction in which
-/// the goal becomes `completed`, which happens once per period (completion is sticky, a retried
-/// flush rolled back entirely), so the job exists once without the cost of a unique index
-/// entry per completion (a third of the enqueue). The claim API enqueues the same job with a
-/// unique key ([`super::claims::reward_job`]).
-pub fn reward_job(user_id: &str, goal: &Goal, period_end: Option<DateTime<Utc>>) -> NewJob {
-    NewJob::new(
-        GOAL_COMPLETED,
-        serde_json::json!({
-            "user_id": user_id,
-            "goal_id": goal.goal_id,
-            "challenge_id": goal.challenge_id,
-            "period_end": period_end,
-            "reward": goal.reward,
-        }),
-    )
-    .in_queue(REWARDS_QUEUE)
 }
 
 async fn finish(tx: deadpool_postgres::Transaction<'_>, commit: bool) -> Result<(), StoreError> {

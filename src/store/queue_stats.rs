@@ -6,7 +6,9 @@
 use deadpool_postgres::GenericClient;
 
 use super::StoreError;
-use crate::db::slow::timed;
+use crate::db::timed;
+use crate::telemetry::labels::Statement;
+use crate::types::JobState;
 
 const TRUNCATE: &str = include_str!("../../sql/jobs/truncate.sql");
 const VACUUM: &str = include_str!("../../sql/jobs/vacuum.sql");
@@ -24,7 +26,7 @@ pub struct Depth {
     /// Queue.
     pub queue: String,
     /// State.
-    pub state: String,
+    pub state: JobState,
     /// Effective priority.
     pub priority: i16,
     /// Jobs.
@@ -39,7 +41,10 @@ pub async fn truncate<C: GenericClient>(client: &C) -> Result<(), StoreError> {
 }
 
 /// How many jobs are in `state`.
-pub async fn count_in_state<C: GenericClient>(client: &C, state: &str) -> Result<i64, StoreError> {
+pub async fn count_in_state<C: GenericClient>(
+    client: &C,
+    state: JobState,
+) -> Result<i64, StoreError> {
     Ok(client.query_one(COUNT_STATE, &[&state]).await?.get(0))
 }
 
@@ -49,17 +54,20 @@ pub async fn count_open<C: GenericClient>(client: &C) -> Result<i64, StoreError>
     Ok(client.query_one(&statement, &[]).await?.get(0))
 }
 
-/// Jobs of `kind` by state, e.g. `[("completed", 12), ("running", 1)]`.
+/// Jobs of `kind` by state, e.g. `[(Completed, 12), (Running, 1)]`.
 pub async fn count_kind_by_state<C: GenericClient>(
     client: &C,
     kind: &str,
-) -> Result<Vec<(String, i64)>, StoreError> {
+) -> Result<Vec<(JobState, i64)>, StoreError> {
     let rows = client.query(COUNT_KIND, &[&kind]).await?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
 /// A job's state, if it exists.
-pub async fn state_of<C: GenericClient>(client: &C, id: i64) -> Result<Option<String>, StoreError> {
+pub async fn state_of<C: GenericClient>(
+    client: &C,
+    id: i64,
+) -> Result<Option<JobState>, StoreError> {
     let statement = client.prepare_cached(STATE_OF).await?;
     Ok(client.query_opt(&statement, &[&id]).await?.map(|r| r.get(0)))
 }
@@ -74,7 +82,7 @@ pub async fn truncate_history_only<C: GenericClient>(client: &C) -> Result<(), S
 
 /// Live jobs by queue, state and effective priority (for the metrics; not for the claim path).
 pub async fn depth<C: GenericClient>(client: &C) -> Result<Vec<Depth>, StoreError> {
-    let rows = timed("jobs.depth", client.query(DEPTH, &[])).await?;
+    let rows = timed(Statement::JobsDepth, client.query(DEPTH, &[])).await?;
     Ok(rows
         .iter()
         .map(|r| Depth { queue: r.get(0), state: r.get(1), priority: r.get(2), jobs: r.get(3) })
@@ -85,6 +93,6 @@ pub async fn depth<C: GenericClient>(client: &C) -> Result<Vec<Depth>, StoreErro
 pub async fn oldest_available<C: GenericClient>(
     client: &C,
 ) -> Result<Vec<(String, f64)>, StoreError> {
-    let rows = timed("jobs.oldest_available", client.query(OLDEST_AVAILABLE, &[])).await?;
+    let rows = timed(Statement::JobsOldestAvailable, client.query(OLDEST_AVAILABLE, &[])).await?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }

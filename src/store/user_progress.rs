@@ -6,6 +6,7 @@ use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
 use super::StoreError;
+use crate::types::GoalStatus;
 
 const USER_ROWS: &str = include_str!("../../sql/api/user_rows.sql");
 const USER_EXISTS: &str = include_str!("../../sql/api/user_exists.sql");
@@ -19,8 +20,8 @@ pub struct ProgressRecord {
     pub goal_id: String,
     /// Progress in the row's period.
     pub progress: i64,
-    /// `not_started`, `in_progress`, `completed` or `claimed`.
-    pub status: String,
+    /// Status in the row's period.
+    pub status: GoalStatus,
     /// Whether the goal is assigned.
     pub is_active: bool,
     /// When the goal was (re-)assigned.

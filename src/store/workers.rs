@@ -6,7 +6,7 @@ use std::time::Duration;
 use deadpool_postgres::GenericClient;
 
 use super::StoreError;
-use crate::metrics::{self, Metrics};
+use crate::telemetry::events::JobsRescued;
 
 const REGISTER_WORKER: &str = include_str!("../../sql/jobs/register_worker.sql");
 const HEARTBEAT: &str = include_str!("../../sql/jobs/heartbeat.sql");
@@ -53,7 +53,7 @@ pub async fn rescue<C: GenericClient>(
 ) -> Result<Vec<i64>, StoreError> {
     let row = client.query_one(RESCUE, &[&stale_after.as_secs_f64(), &limit]).await?;
     let kinds: Vec<&str> = row.get(1);
-    Metrics::count_kinds(&metrics::global().jobs_rescued, kinds);
+    JobsRescued { kinds: &kinds }.emit();
     Ok(row.get(0))
 }
 

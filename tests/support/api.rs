@@ -3,11 +3,9 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use goalstream::api::{self, ApiState};
+use goalstream::app::{ApiSettings, App, Config, Listeners, Running};
 use goalstream::catalog::Catalog;
-use goalstream::commands::EXAMPLE_CATALOG;
 use serde_json::Value;
-use tokio::sync::oneshot;
 
 use super::TestDb;
 
@@ -17,8 +15,7 @@ pub struct TestApi {
     pub base: String,
     pub http: reqwest::Client,
     pub catalog: Arc<Catalog>,
-    stop: Option<oneshot::Sender<()>>,
-    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    running: Option<Running>,
 }
 
 /// A response: status, body as JSON (Null when empty or not JSON), and the request id header.
@@ -43,27 +40,20 @@ impl TestApi {
         Self::start_with(pool_size, |_| {}).await
     }
 
-    /// Same, with the state adjusted by `tune` before serving.
-    pub async fn start_with(pool_size: usize, tune: impl FnOnce(&mut ApiState)) -> TestApi {
+    /// Same, with the API's settings adjusted by `tune`: the service in-process, composed by
+    /// the same `App` as `goalstream api`, serving only the API on 127.0.0.1:0.
+    pub async fn start_with(pool_size: usize, tune: impl FnOnce(&mut ApiSettings)) -> TestApi {
         let db = TestDb::new(pool_size).await;
-        let catalog = Arc::new(Catalog::from_json(EXAMPLE_CATALOG).unwrap());
-        let mut state = ApiState::new(db.pool.clone(), catalog.clone());
-        tune(&mut state);
-        state.warm_up().await.expect("warm-up");
+        let catalog = Arc::new(Catalog::from_json(goalstream::catalog::EXAMPLE).unwrap());
+        let mut settings = ApiSettings { pool_size, ..ApiSettings::default() };
+        tune(&mut settings);
+        let mut config = Config::new(db.config.clone(), catalog.clone());
+        config.api = Some(settings);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(api::serve(listener, state, async {
-            let _ = stopped.await;
-        }));
-        TestApi {
-            db,
-            base,
-            http: reqwest::Client::new(),
-            catalog,
-            stop: Some(stop),
-            server: Some(server),
-        }
+        let listeners = Listeners { ops: None, api: Some(listener) };
+        let running = App::new(config).start(listeners).await.expect("the API starts");
+        let base = format!("http://{}", running.api_addr().unwrap());
+        TestApi { db, base, http: reqwest::Client::new(), catalog, running: Some(running) }
     }
 
     /// Sends a request with an optional JSON body.
@@ -103,11 +93,8 @@ impl TestApi {
 
     /// Stops the server and waits for it.
     pub async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(server) = self.server.take() {
-            server.await.unwrap().unwrap();
+        if let Some(running) = self.running.take() {
+            running.stop().await.unwrap();
         }
     }
 
@@ -142,13 +129,5 @@ impl TestApi {
             )
             .await
             .unwrap();
-    }
-}
-
-impl Drop for TestApi {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
     }
 }

@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 
 use deadpool_postgres::Pool;
 use goalstream::catalog::Catalog;
-use goalstream::ingest::consumer::{ConsumerConfig, GroupProtocol};
+use goalstream::ingest::consumer::ConsumerConfig;
 use goalstream::ingest::pipeline::{Pipeline, PipelineConfig};
-use goalstream::ingest::stats::IngestStats;
 use goalstream::store::ProgressStore;
+use goalstream::telemetry::IngestStats;
 use rdkafka::mocking::MockCluster;
 use rdkafka::producer::{DefaultProducerContext, FutureProducer, FutureRecord};
 use rdkafka::ClientConfig;
@@ -69,17 +69,7 @@ pub fn kills(user: &str, delta: i64) -> (String, Vec<u8>) {
 }
 
 pub fn consumer_config(brokers: &str, group: &str) -> ConsumerConfig {
-    ConsumerConfig {
-        brokers: brokers.to_string(),
-        group_id: group.to_string(),
-        topics: vec![TOPIC.to_string()],
-        auto_offset_reset: "earliest".into(),
-        group_protocol: GroupProtocol::Consumer,
-        session_timeout: Duration::from_secs(6),
-        heartbeat_interval: Duration::from_millis(500),
-        max_payload_bytes: 64 * 1024,
-        options: Vec::new(),
-    }
+    ConsumerConfig::new(brokers, group, vec![TOPIC.to_string()]).kip848().short_timeouts()
 }
 
 pub fn example_catalog() -> Arc<Catalog> {
@@ -93,7 +83,7 @@ pub fn start(
     pool: &Pool,
     workers: usize,
 ) -> (Pipeline, Arc<IngestStats>) {
-    goalstream::telemetry::init("info");
+    super::init_logs("info");
     let stats = Arc::new(IngestStats::default());
     let mut config = PipelineConfig::new(consumer_config(brokers, group), workers);
     config.buffer.max_age = Duration::from_millis(50);

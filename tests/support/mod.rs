@@ -1,7 +1,9 @@
-//! Test support: a real Postgres schema per test, migrated, dropped when the test ends.
+//! Test support: a real Postgres schema per test, migrated, dropped when the test ends; the
+//! service in-process ([`app`]); Kafka ([`kafka`]); HTTP helpers.
 #![allow(dead_code, missing_docs)]
 
 pub mod api;
+pub mod app;
 pub mod fixtures;
 pub mod http;
 pub mod kafka;
@@ -10,14 +12,25 @@ pub mod pg_proxy;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use deadpool_postgres::Pool;
-use goalstream::db::{self, DbConfig};
-use goalstream::store::{admin, migrate};
+use goalstream::db::DbConfig;
+use goalstream::store::Scratch;
+use goalstream::telemetry::{self, TelemetryConfig};
 
 /// Where tests work: `GOALSTREAM_TEST_DATABASE_URL`, else a local `goalstream_test` database
 /// (created when missing).
 pub fn database_url() -> String {
     std::env::var("GOALSTREAM_TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/goalstream_test".into())
+}
+
+/// Database settings of the tests' database, one connection, no schema.
+pub fn db_config() -> DbConfig {
+    DbConfig::new(database_url(), 1)
+}
+
+/// Logs at `level` unless `RUST_LOG` says otherwise (the first call in a process wins).
+pub fn init_logs(level: &str) {
+    telemetry::init(&TelemetryConfig { default_filter: level.into(), ..Default::default() });
 }
 
 /// A migrated scratch schema; dropped on drop.
@@ -37,14 +50,15 @@ impl TestDb {
             NEXT.fetch_add(1, Ordering::Relaxed),
             rand::random::<u32>()
         );
-        let base = DbConfig::new(database_url(), 1);
-        db::ensure_database(&base).await.expect("test database reachable");
-        let admin_pool = db::create_pool(&base).await.expect("admin pool");
-        admin::recreate_schema(&admin_pool.get().await.unwrap(), &schema).await.unwrap();
-        let config = DbConfig::new(database_url(), pool_size).with_search_path(&schema);
-        let pool = db::create_pool(&config).await.expect("test pool");
-        migrate::migrate(&mut pool.get().await.unwrap()).await.expect("migrations apply");
-        TestDb { pool, schema, config }
+        let scratch = Scratch::create(&db_config().with_pool_size(pool_size), &schema)
+            .await
+            .expect("test schema created and migrated");
+        TestDb { pool: scratch.pool, schema, config: scratch.config }
+    }
+
+    /// `DATABASE_URL` for a child process working in this schema.
+    pub fn child_url(&self) -> String {
+        format!("{}?options=-csearch_path%3D{}", database_url(), self.schema)
     }
 }
 
@@ -55,14 +69,7 @@ impl Drop for TestDb {
         let _ = std::thread::spawn(move || {
             let runtime =
                 tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            runtime.block_on(async {
-                let config = DbConfig::new(database_url(), 1);
-                if let Ok(pool) = db::create_pool(&config).await {
-                    if let Ok(client) = pool.get().await {
-                        let _ = admin::drop_schema(&client, &schema).await;
-                    }
-                }
-            });
+            let _ = runtime.block_on(goalstream::store::drop_schema(&db_config(), &schema));
         })
         .join();
     }

@@ -17,8 +17,8 @@ use tokio::sync::oneshot;
 use super::percentile_ms;
 use crate::api::{self, ApiState};
 use crate::catalog::Catalog;
-use crate::db::{self, DbConfig};
-use crate::store::{admin, migrate, user_progress, FlushBatch, ProgressStore};
+use crate::db::DbConfig;
+use crate::store::{user_progress, FlushBatch, ProgressStore, Scratch};
 use crate::update::{Change, ProgressUpdate};
 
 /// Scratch schema, dropped at the end.
@@ -90,7 +90,7 @@ const MIX: [(&str, u32); 4] = [
 
 /// Runs the phases and prints the report.
 pub async fn run(
-    database_url: &str,
+    base: &DbConfig,
     catalog: Arc<Catalog>,
     args: &ApiBenchArgs,
 ) -> anyhow::Result<ApiBenchReport> {
@@ -101,23 +101,18 @@ pub async fn run(
     );
     let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
     let pool_size = args.pool_size.unwrap_or(2 * cpus + 1);
-    let base = DbConfig::new(database_url, 1);
-    db::ensure_database(&base).await?;
-    let admin_pool = db::create_pool(&base).await?;
-    admin::recreate_schema(&admin_pool.get().await?, SCHEMA).await?;
-    let config = DbConfig::new(database_url, pool_size).with_search_path(SCHEMA);
-    let seed_pool = db::create_pool(&config).await?;
-    migrate::migrate(&mut seed_pool.get().await?).await?;
+    let scratch = Scratch::create(&base.clone().with_pool_size(pool_size), SCHEMA).await?;
+    let (config, seed_pool) = (scratch.config.clone(), scratch.pool.clone());
     let users: Vec<String> = (0..args.users).map(|i| format!("bench-{i}")).collect();
     seed(&seed_pool, &catalog, &users).await?;
     drop(seed_pool);
     let http = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency).build()?;
 
     // Cold: a new pool, no warm-up; the first burst opens connections and prepares statements.
-    let cold = Server::start(db::create_pool(&config).await?, catalog.clone(), false).await?;
+    let cold = Server::start(crate::store::connect(&config).await?, catalog.clone(), false).await?;
     let cold_burst = burst(&http, &cold.base, &users, args.concurrency).await?;
     cold.stop().await;
-    let warm = Server::start(db::create_pool(&config).await?, catalog.clone(), true).await?;
+    let warm = Server::start(crate::store::connect(&config).await?, catalog.clone(), true).await?;
     let warm_burst = burst(&http, &warm.base, &users, args.concurrency).await?;
     eprintln!(
         "first burst of {} reads: cold p50 {:.1} ms max {:.1} ms; warmed p50 {:.1} ms max {:.1} ms",
@@ -145,7 +140,7 @@ pub async fn run(
     }
     let elapsed = started.elapsed().as_secs_f64();
     warm.stop().await;
-    admin::drop_schema(&admin_pool.get().await?, SCHEMA).await?;
+    scratch.drop_schema().await?;
 
     let total: usize = samples.values().map(|s| s.0.len()).sum();
     let results: Vec<EndpointResult> = samples

@@ -18,9 +18,9 @@ use serde::Serialize;
 
 use super::percentile_ms;
 use crate::catalog::Catalog;
-use crate::db::{self, DbConfig};
+use crate::db::DbConfig;
 use crate::harness::store::baseline::{self, Increment};
-use crate::store::{admin, migrate, FlushBatch, ProgressStore};
+use crate::store::{FlushBatch, ProgressStore, Scratch};
 use crate::update::{Change, ProgressUpdate};
 
 /// Scratch schema the benchmark works in; dropped at the end unless `--keep`.
@@ -106,7 +106,7 @@ pub struct FlushResult {
 }
 
 /// Runs the benchmark and prints the report.
-pub async fn run(database_url: &str, args: &FlushBenchArgs) -> anyhow::Result<Vec<FlushResult>> {
+pub async fn run(base: &DbConfig, args: &FlushBenchArgs) -> anyhow::Result<Vec<FlushResult>> {
     anyhow::ensure!(args.rows > 0, "--rows must be at least 1");
     anyhow::ensure!(
         (0.0..=1.0).contains(&args.update_ratio),
@@ -120,12 +120,8 @@ pub async fn run(database_url: &str, args: &FlushBenchArgs) -> anyhow::Result<Ve
         args.strategies.clone()
     };
 
-    let config = DbConfig::new(database_url, 2);
-    db::ensure_database(&config).await?;
-    let admin_pool = db::create_pool(&config).await?;
-    admin::recreate_schema(&admin_pool.get().await?, SCHEMA).await?;
-    let pool = db::create_pool(&config.clone().with_search_path(SCHEMA)).await?;
-    migrate::migrate(&mut pool.get().await?).await?;
+    let scratch = Scratch::create(&base.clone().with_pool_size(2), SCHEMA).await?;
+    let pool = scratch.pool.clone();
     if let Some(fillfactor) = args.fillfactor {
         baseline::set_fillfactor(&pool.get().await?, fillfactor).await?;
     }
@@ -154,7 +150,7 @@ pub async fn run(database_url: &str, args: &FlushBenchArgs) -> anyhow::Result<Ve
     progress.finish_and_clear();
     drop(pool);
     if !args.keep {
-        admin::drop_schema(&admin_pool.get().await?, SCHEMA).await?;
+        scratch.drop_schema().await?;
     }
     print_report(&results, args);
     Ok(results)

@@ -16,7 +16,7 @@ use super::broker_process::BrokerProcess;
 use super::log_readback;
 use super::stage::{start_pipeline, ChaosReport, Stage, EVERY_EVENT_DURABLE};
 use super::Options;
-use crate::ingest::stats::IngestStats;
+use crate::telemetry::IngestStats;
 
 /// Runs the scenario: the outage starts after a third of the production time.
 pub async fn run(stage: &Stage, options: &Options) -> anyhow::Result<ChaosReport> {

@@ -17,8 +17,8 @@ use crate::harness::store::checks;
 use crate::jobs::handler::Registry;
 use crate::jobs::maintenance::rescuer::{self, Rescuer};
 use crate::jobs::worker::{WorkerConfig, WorkerPool};
-use crate::jobs::{NewJob, QueueSettings, DEFAULT_QUEUE};
 use crate::store::jobs;
+use crate::types::{JobState, NewJob, QueueSettings, DEFAULT_QUEUE};
 
 /// Jobs enqueued.
 const JOBS: usize = 24;
@@ -65,7 +65,7 @@ impl JobsInFlight {
 
     /// Notes how many of the jobs are running just before the cut.
     pub async fn before_cut(&mut self, direct: &Pool) -> anyhow::Result<()> {
-        self.running_at_cut = jobs::count_in_state(&direct.get().await?, "running").await?;
+        self.running_at_cut = jobs::count_in_state(&direct.get().await?, JobState::Running).await?;
         Ok(())
     }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::stage::{start_pipeline, ChaosReport, Stage};
 use super::Options;
-use crate::ingest::stats::IngestStats;
+use crate::telemetry::IngestStats;
 
 /// Share of malformed events.
 const BAD_RATIO: f64 = 0.3;

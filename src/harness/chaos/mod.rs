@@ -30,6 +30,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::catalog::Catalog;
+use crate::db::DbConfig;
 use crate::harness::load::broker::Broker;
 use process::Process;
 use stage::{ChaosReport, Stage};
@@ -132,14 +133,14 @@ impl Options {
 
 /// Runs one scenario in schema `<prefix>_<name>` of the database.
 pub async fn run(
-    database_url: &str,
+    base: &DbConfig,
     catalog: Arc<Catalog>,
     scenario: Scenario,
     options: &Options,
 ) -> anyhow::Result<ChaosReport> {
     let schema = schema_of(scenario, options);
     let broker = Broker::from_option(options.brokers.as_deref())?;
-    let stage = Stage::new(database_url, catalog, &schema, broker, 4, 2).await?;
+    let stage = Stage::new(base, catalog, &schema, broker, 4, 2).await?;
     eprintln!(
         "chaos {}: schema {schema}, {}, topic {}",
         scenario.name(),

@@ -15,19 +15,20 @@ use super::jobs_in_flight::JobsInFlight;
 use super::pg_proxy::PgProxy;
 use super::stage::{start_pipeline, ChaosReport, Stage};
 use super::Options;
-use crate::db::{self, DbConfig};
-use crate::ingest::stats::IngestStats;
+use crate::db::DbConfig;
+use crate::telemetry::IngestStats;
 
 /// Runs the scenario: the outage starts after a third of the production time.
 pub async fn run(stage: &Stage, options: &Options) -> anyhow::Result<ChaosReport> {
-    let upstream = DbConfig::new(&stage.database_url, 1).pg_config()?;
+    let upstream = stage.base.clone().with_pool_size(1).pg_config()?;
     let (host, port) = upstream_address(&upstream)?;
     let proxy = PgProxy::start(&format!("{host}:{port}")).await?;
     let url = via_proxy(&upstream, proxy.port());
-    let pool =
-        db::create_pool(&DbConfig::new(url.clone(), 3).with_search_path(&stage.schema)).await?;
+    let via =
+        DbConfig { url, ..stage.base.clone() }.with_pool_size(3).with_search_path(&stage.schema);
+    let pool = crate::store::connect(&via).await?;
     let (pipeline, stats) = start_pipeline(stage, pool, 2).await?;
-    let job_pool = db::create_pool(&DbConfig::new(url, 3).with_search_path(&stage.schema)).await?;
+    let job_pool = crate::store::connect(&via).await?;
     let heartbeat = Duration::from_millis(options.heartbeat_ms);
     let mut jobs = JobsInFlight::start(&stage.pool, job_pool, options.job_ms, heartbeat).await?;
 

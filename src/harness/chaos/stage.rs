@@ -13,13 +13,13 @@ use deadpool_postgres::Pool;
 use tokio::task::JoinHandle;
 
 use crate::catalog::Catalog;
-use crate::db::{self, DbConfig};
+use crate::db::DbConfig;
 use crate::harness::load::broker::Broker;
 use crate::harness::load::verdict::{self, DeltaSums, Verdict};
 use crate::harness::producer::{producer, send_events, Produced};
 use crate::harness::store::checks;
 use crate::harness::synthetic::Synthetic;
-use crate::store::{admin, migrate};
+use crate::store::Scratch;
 
 /// A scenario's world.
 pub struct Stage {
@@ -27,6 +27,8 @@ pub struct Stage {
     pub catalog: Arc<Catalog>,
     /// The database URL as given.
     pub database_url: String,
+    /// Database settings (no schema).
+    pub base: DbConfig,
     /// Schema of this scenario.
     pub schema: String,
     /// A small pool in the schema (checks, in-process pipelines).
@@ -50,29 +52,21 @@ pub struct Stage {
 impl Stage {
     /// Recreates `schema`, migrates it, starts or joins the broker and creates a topic.
     pub async fn new(
-        database_url: &str,
+        base: &DbConfig,
         catalog: Arc<Catalog>,
         schema: &str,
         broker: Broker,
         partitions: i32,
         pool_size: usize,
     ) -> anyhow::Result<Stage> {
-        let base = DbConfig::new(database_url, 1);
-        db::ensure_database(&base).await?;
-        {
-            let admin_pool = db::create_pool(&base).await?;
-            admin::recreate_schema(&admin_pool.get().await?, schema).await?;
-        }
-        let pool =
-            db::create_pool(&DbConfig::new(database_url, pool_size).with_search_path(schema))
-                .await?;
-        migrate::migrate(&mut pool.get().await?).await?;
+        let pool = Scratch::create(&base.clone().with_pool_size(pool_size), schema).await?.pool;
         let run_id = format!("{}-{}", std::process::id(), Utc::now().timestamp_millis());
         let topic = format!("goalstream.chaos.{run_id}");
         broker.create_topic(&topic, partitions).await?;
         Ok(Stage {
             catalog,
-            database_url: database_url.to_string(),
+            database_url: base.url.clone(),
+            base: base.clone(),
             schema: schema.to_string(),
             pool,
             broker,
@@ -285,9 +279,9 @@ pub async fn start_pipeline(
     stage: &Stage,
     pool: Pool,
     workers: usize,
-) -> anyhow::Result<(crate::ingest::pipeline::Pipeline, Arc<crate::ingest::stats::IngestStats>)> {
+) -> anyhow::Result<(crate::ingest::pipeline::Pipeline, Arc<crate::telemetry::IngestStats>)> {
     use crate::ingest::pipeline::{Pipeline, PipelineConfig};
-    use crate::ingest::stats::IngestStats;
+    use crate::telemetry::IngestStats;
     let stats = Arc::new(IngestStats::default());
     let mut config =
         PipelineConfig::new(stage.broker.consumer_config(&stage.group, &stage.topic), workers);

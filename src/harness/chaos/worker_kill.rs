@@ -17,8 +17,8 @@ use crate::harness::store::checks;
 use crate::jobs::handler::{Handler, HandlerFuture, Registry};
 use crate::jobs::maintenance::rescuer::{self, Rescuer};
 use crate::jobs::worker::{WorkerConfig, WorkerPool};
-use crate::jobs::{ClaimedJob, NewJob, QueueSettings, DEFAULT_QUEUE};
 use crate::store::jobs;
+use crate::types::{ClaimedJob, JobState, NewJob, QueueSettings, DEFAULT_QUEUE};
 
 /// The job kind of the scenario.
 pub const KIND: &str = "chaos.sleep";
@@ -68,7 +68,7 @@ pub async fn run(stage: &Stage, options: &Options) -> anyhow::Result<ChaosReport
         .ok_or_else(|| anyhow::anyhow!("the job was not enqueued"))?;
 
     let first = spawn_worker(stage, options, "worker-1")?;
-    wait_state(stage, id, "running", Duration::from_secs(30)).await?;
+    wait_state(stage, id, JobState::Running, Duration::from_secs(30)).await?;
     // Mid-job: a third of the way in.
     tokio::time::sleep(Duration::from_millis(options.job_ms / 3)).await;
     first.kill()?;
@@ -91,7 +91,7 @@ pub async fn run(stage: &Stage, options: &Options) -> anyhow::Result<ChaosReport
     tracing::info!(?rescued_after, "chaos: job rescued");
     let second = spawn_worker(stage, options, "worker-2")?;
     let job_time = Duration::from_millis(options.job_ms);
-    wait_state(stage, id, "completed", job_time * 3 + Duration::from_secs(30)).await?;
+    wait_state(stage, id, JobState::Completed, job_time * 3 + Duration::from_secs(30)).await?;
     let completed_after = killed.elapsed();
     let exit = second.terminate(Duration::from_secs(20)).await?;
     // A late completion of the killed attempt would show up here.
@@ -145,11 +145,16 @@ fn spawn_worker(stage: &Stage, options: &Options, name: &str) -> anyhow::Result<
     )
 }
 
-async fn wait_state(stage: &Stage, id: i64, state: &str, timeout: Duration) -> anyhow::Result<()> {
+async fn wait_state(
+    stage: &Stage,
+    id: i64,
+    state: JobState,
+    timeout: Duration,
+) -> anyhow::Result<()> {
     let started = Instant::now();
     loop {
         let now = jobs::state_of(&stage.pool.get().await?, id).await?;
-        if now.as_deref() == Some(state) {
+        if now == Some(state) {
             return Ok(());
         }
         anyhow::ensure!(

@@ -11,8 +11,7 @@ use rdkafka::mocking::MockCluster;
 use rdkafka::producer::DefaultProducerContext;
 use rdkafka::ClientConfig;
 
-use crate::ingest::consumer::{ConsumerConfig, GroupProtocol};
-use crate::ingest::event::DEFAULT_MAX_PAYLOAD_BYTES;
+use crate::ingest::consumer::ConsumerConfig;
 
 /// A broker to run against.
 pub struct Broker {
@@ -92,20 +91,11 @@ impl Broker {
     /// Consumer settings for `group` on `topic`: KIP-848 on the mock cluster (joins at once),
     /// the classic protocol with short timeouts elsewhere (tansu joins in ~3 s with them).
     pub fn consumer_config(&self, group: &str, topic: &str) -> ConsumerConfig {
-        ConsumerConfig {
-            brokers: self.bootstrap.clone(),
-            group_id: group.to_string(),
-            topics: vec![topic.to_string()],
-            auto_offset_reset: "earliest".into(),
-            group_protocol: if self.in_process {
-                GroupProtocol::Consumer
-            } else {
-                GroupProtocol::Classic
-            },
-            session_timeout: Duration::from_secs(6),
-            heartbeat_interval: Duration::from_millis(500),
-            max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
-            options: Vec::new(),
+        let config = ConsumerConfig::new(&self.bootstrap, group, vec![topic.to_string()]);
+        if self.in_process {
+            config.kip848()
+        } else {
+            config.short_timeouts()
         }
     }
 }

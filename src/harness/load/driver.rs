@@ -1,7 +1,8 @@
-//! Drives one load tier through the real pipeline: a fresh schema and topic, the consumer →
-//! buffer → flush pipeline, synthetic telemetry at the tier's rate, API traffic beside it when
-//! an API URL is given, a sample per second; then waits until everything is durable, stops in
-//! stages and compares the database with what was produced.
+//! Drives one load tier through the real service: a fresh schema and topic, the service
+//! composed by [`App`] (pipeline, and the REST API unless an external one is named),
+//! synthetic telemetry at the tier's rate, API traffic beside it, a sample per second; then
+//! waits until everything is durable, stops in stages and compares the database with what was
+//! produced.
 
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
@@ -12,21 +13,21 @@ use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
 use super::api::{self, ApiTraffic};
-use super::api_server::ApiServer;
 use super::broker::Broker;
 use super::http::BaseUrl;
 use super::profile::Profile;
 use super::report::{Latency, Memory, TierReport};
 use super::sampler::{self, Sampler};
 use super::{sizing, verdict};
+use crate::app::{ApiSettings, App, Config as AppConfig, Listeners, PipelineSettings};
 use crate::catalog::Catalog;
-use crate::db::{self, DbConfig};
+use crate::db::DbConfig;
 use crate::harness::producer::{producer, send_events};
 use crate::harness::store::checks;
 use crate::harness::synthetic::Synthetic;
-use crate::ingest::pipeline::{Pipeline, PipelineConfig};
-use crate::ingest::stats::IngestStats;
-use crate::store::{admin, migrate, ProgressStore};
+use crate::ingest::pipeline::PipelineConfig;
+use crate::store::Scratch;
+use crate::telemetry::IngestStats;
 
 /// Schema the harness works in, recreated every run.
 pub const DEFAULT_SCHEMA: &str = "goalstream_load";
@@ -60,7 +61,7 @@ pub struct Config {
 
 /// Runs one tier and returns its report.
 pub async fn run(
-    database_url: &str,
+    base: &DbConfig,
     catalog: Arc<Catalog>,
     config: &Config,
 ) -> anyhow::Result<TierReport> {
@@ -69,33 +70,35 @@ pub async fn run(
     let mut api_base =
         config.api_url.as_deref().map(BaseUrl::parse).transpose().map_err(anyhow::Error::msg)?;
 
-    let db_config = DbConfig::new(database_url, profile.workers + 1);
-    db::ensure_database(&db_config).await?;
-    {
-        let admin_pool = db::create_pool(&DbConfig::new(database_url, 1)).await?;
-        admin::recreate_schema(&admin_pool.get().await?, &config.schema).await?;
-    }
-    let pool = db::create_pool(&db_config.clone().with_search_path(&config.schema)).await?;
-    migrate::migrate(&mut pool.get().await?).await?;
-
-    let api_server = match (&api_base, config.in_process_api) {
-        (None, true) => {
-            let server = ApiServer::start(&db_config, &config.schema, catalog.clone()).await?;
-            api_base = Some(BaseUrl::parse(&server.url).map_err(anyhow::Error::msg)?);
-            Some(server)
-        }
-        _ => None,
-    };
-    let api_description = match (&config.api_url, &api_server) {
-        (Some(url), _) => url.clone(),
-        (None, Some(server)) => format!("in-process at {}", server.url),
-        (None, None) => "skipped (--no-api)".to_string(),
-    };
+    let scratch = Scratch::create(&base.clone().with_pool_size(1), &config.schema).await?;
     let broker = Broker::from_option(config.brokers.as_deref())?;
     let run_id = format!("{}-{}", std::process::id(), Utc::now().timestamp_millis());
     let topic = format!("goalstream.load.{run_id}");
     let group = format!("goalstream-load-{run_id}");
     broker.create_topic(&topic, profile.partitions).await?;
+
+    // The service as `goalstream run` composes it: the pipeline, and the REST API on a
+    // listener of its own when no external API is named.
+    let serve_api = api_base.is_none() && config.in_process_api;
+    let mut app = AppConfig::new(scratch.config.clone(), catalog.clone());
+    let consumer = broker.consumer_config(&group, &topic);
+    app.pipeline = Some(PipelineSettings::new(PipelineConfig::new(consumer, profile.workers)));
+    app.api = serve_api.then(ApiSettings::default);
+    app.shutdown_timeout = SHUTDOWN_TIMEOUT;
+    let api_listener = match serve_api {
+        true => Some(tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?),
+        false => None,
+    };
+    let running = App::new(app).start(Listeners { ops: None, api: api_listener }).await?;
+    let api_description = match (&config.api_url, serve_api) {
+        (Some(url), _) => url.clone(),
+        (None, true) => {
+            let url = format!("http://{}", running.api_addr().context("the API listens")?);
+            api_base = Some(BaseUrl::parse(&url).map_err(anyhow::Error::msg)?);
+            format!("in-process at {url}")
+        }
+        (None, false) => "skipped (--no-api)".to_string(),
+    };
     eprintln!(
         "goalstream load --profile {}: {} events at {}/s over {} players -> {} ({topic}, {} partitions) -> {} flush workers -> Postgres (schema {}); API traffic: {}",
         profile.name.as_str(),
@@ -108,14 +111,8 @@ pub async fn run(
         config.schema,
         api_description,
     );
-
-    let stats = Arc::new(IngestStats::default());
-    let pipeline = Pipeline::start(
-        PipelineConfig::new(broker.consumer_config(&group, &topic), profile.workers),
-        ProgressStore::new(catalog.clone()),
-        pool.clone(),
-        stats.clone(),
-    )?;
+    let stats = running.ingest_stats().clone();
+    let pool = running.pool().clone();
     wait_for_assignment(&stats).await?;
     let (checkpoints_before, _) = checks::requested_checkpoints(&pool.get().await?).await?;
 
@@ -161,12 +158,15 @@ pub async fn run(
         Some(traffic) => Some(traffic.stop().await),
         None => None,
     };
-    if let Some(server) = api_server {
-        server.stop().await;
-    }
     stop_sampling.cancel();
     let _ = sampling.await;
-    let clean = pipeline.shutdown(SHUTDOWN_TIMEOUT).await;
+    let clean = match running.stop().await {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::warn!(error = %error, "the service did not stop cleanly");
+            false
+        }
+    };
     let wall_ended = Utc::now();
 
     let client = pool.get().await?;

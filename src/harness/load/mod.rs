@@ -15,7 +15,6 @@
 //! live in [`crate::chaos`].
 
 pub mod api;
-pub mod api_server;
 pub mod broker;
 pub mod driver;
 pub mod http;

@@ -81,11 +81,9 @@ impl Profile {
             // Distinct keys: 1M players, so nearly every event is a new (player, goal) row.
             // 16 partitions: the in-process broker keeps at most 5 MiB per partition, so a
             // backlog of a few seconds would be deleted unread with 4.
-            // 3 flush workers: measured on 2 cores (docs/BENCHMARKS.md), 2 → 3 → 4 workers
-            // made 38k → 42k → 44k durable events/s in a backlog while a worker read nothing
-            // during its write, and with 4 the API's p95 doubled (its queries wait behind four
-            // busy flush backends). Now that a worker takes records in during its write, 2
-            // also keep up at 60k/s, with a worse p99 (366–588 ms against 274–332 ms).
+            // 3 flush workers: the best latency at this rate on 2 cores; a fourth makes the
+            // API's queries wait behind more busy flush backends (docs/BENCHMARKS.md, "Peak
+            // tier", has the worker-count runs).
             ProfileName::Peak => Profile {
                 rate: 60_000,
                 partitions: 16,
@@ -160,31 +158,4 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_parse_with_units() {
-        assert_eq!(parse_duration("30").unwrap(), Duration::from_secs(30));
-        assert_eq!(parse_duration("30s").unwrap(), Duration::from_secs(30));
-        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
-        assert_eq!(parse_duration("5m").unwrap(), Duration::from_secs(300));
-        assert_eq!(parse_duration("1h").unwrap(), Duration::from_secs(3600));
-        assert!(parse_duration("5 parsecs").is_err());
-        assert!(parse_duration("0s").is_err());
-        assert!(parse_duration("").is_err());
-    }
-
-    #[test]
-    fn smoke_is_bounded_and_tiers_grow() {
-        let smoke = Profile::of(ProfileName::Smoke);
-        assert!(smoke.duration <= Duration::from_secs(15));
-        assert_eq!(smoke.events(), 50_000);
-        assert!(Profile::of(ProfileName::Peak).rate >= 50_000);
-        for name in
-            [ProfileName::Smoke, ProfileName::Normal, ProfileName::Peak, ProfileName::Endurance]
-        {
-            Profile::of(name).check().unwrap();
-        }
-    }
-}
+mod tests;

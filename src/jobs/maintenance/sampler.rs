@@ -9,8 +9,9 @@ use deadpool_postgres::Pool;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::metrics;
 use crate::store::{jobs, StoreError};
+use crate::telemetry::events::QueueSampled;
+use crate::types::JobState;
 
 /// How often the queue is sampled: twice per default Prometheus scrape interval (15 s).
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
@@ -56,16 +57,10 @@ impl Sampler {
         let client = self.pool.get().await?;
         let depth = jobs::depth(&client).await?;
         let oldest = jobs::oldest_available(&client).await?;
-        let metrics = metrics::global();
-        metrics.jobs_queued.reset();
-        for d in &depth {
-            let priority = d.priority.to_string();
-            metrics.jobs_queued.with_label_values(&[&d.queue, &d.state, &priority]).set(d.jobs);
-        }
-        metrics.jobs_oldest_available_age.reset();
-        for (queue, age) in &oldest {
-            metrics.jobs_oldest_available_age.with_label_values(&[queue]).set(*age);
-        }
+        let by_state: Vec<(&str, JobState, i16, i64)> =
+            depth.iter().map(|d| (d.queue.as_str(), d.state, d.priority, d.jobs)).collect();
+        let oldest: Vec<(&str, f64)> = oldest.iter().map(|(q, age)| (q.as_str(), *age)).collect();
+        QueueSampled { depth: &by_state, oldest_available: &oldest }.emit();
         Ok(depth.iter().map(|d| d.jobs).sum())
     }
 }

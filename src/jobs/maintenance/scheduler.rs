@@ -6,8 +6,8 @@ use deadpool_postgres::Pool;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::jobs::QueueSettings;
 use crate::store::{jobs, StoreError};
+use crate::types::QueueSettings;
 
 /// How often due jobs are promoted: bounds how late a retry or scheduled job starts.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_millis(500);

@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use super::{noop, result, Bench, JobsResult};
 use crate::harness::bench::percentile_ms;
-use crate::jobs::NewJob;
 use crate::store::jobs;
+use crate::types::NewJob;
 
 /// Single enqueues timed.
 const SINGLE: usize = 2_000;

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use super::{noop, result, Bench, JobsResult, PHASE_TIMEOUT};
 use crate::harness::bench::percentile_ms;
-use crate::jobs::{JobGraph, Parent, DEFAULT_QUEUE};
 use crate::store::jobs;
+use crate::types::{JobGraph, JobState, Parent, DEFAULT_QUEUE};
 
 /// Samples per graph scenario.
 const SAMPLES: usize = 20;
@@ -100,7 +100,7 @@ async fn through_workers(
         let t = Instant::now();
         jobs::enqueue_graph(&mut client, &bench.settings, &graph).await?;
         while jobs::count_open(&client).await? > 0
-            || jobs::count_in_state(&client, "pending").await? > 0
+            || jobs::count_in_state(&client, JobState::Pending).await? > 0
         {
             anyhow::ensure!(
                 t.elapsed() < PHASE_TIMEOUT,

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use super::{noop, result, Bench, JobsResult, PHASE_TIMEOUT};
 use crate::harness::bench::percentile_ms;
-use crate::jobs::DEFAULT_QUEUE;
 use crate::store::jobs;
+use crate::types::{JobState, DEFAULT_QUEUE};
 
 /// Claims timed per depth at most.
 const CLAIM_SAMPLES: usize = 200;
@@ -55,7 +55,7 @@ async fn lifecycle(bench: &Bench) -> anyhow::Result<Vec<JobsResult>> {
         let id = jobs::enqueue(&client, &bench.settings, &[noop()]).await?[0].expect("created");
         let started = tokio::time::timeout(PHASE_TIMEOUT, starts.recv()).await?.expect("runs");
         to_start.push(started - t);
-        while jobs::state_of(&client, id).await?.as_deref() != Some("completed") {
+        while jobs::state_of(&client, id).await? != Some(JobState::Completed) {
             anyhow::ensure!(
                 t.elapsed() < PHASE_TIMEOUT,
                 "job {id} did not complete within {PHASE_TIMEOUT:?}"

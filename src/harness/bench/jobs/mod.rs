@@ -21,11 +21,11 @@ use serde::Serialize;
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use crate::db::{self, DbConfig};
+use crate::db::DbConfig;
 use crate::jobs::handler::{Handler, HandlerFuture, Registry};
 use crate::jobs::worker::{WorkerConfig, WorkerPool};
-use crate::jobs::{ClaimedJob, NewJob, QueueSettings, DEFAULT_QUEUE};
-use crate::store::{admin, jobs, migrate};
+use crate::store::{jobs, Scratch};
+use crate::types::{ClaimedJob, NewJob, QueueSettings, DEFAULT_QUEUE};
 
 /// Bound on every timed phase: a bench never hangs.
 const PHASE_TIMEOUT: Duration = Duration::from_secs(300);
@@ -181,7 +181,7 @@ fn noop() -> NewJob {
 }
 
 /// Runs the scenarios and prints the report.
-pub async fn run(database_url: &str, args: &JobsBenchArgs) -> anyhow::Result<Vec<JobsResult>> {
+pub async fn run(base: &DbConfig, args: &JobsBenchArgs) -> anyhow::Result<Vec<JobsResult>> {
     anyhow::ensure!(
         args.jobs > 0 && args.concurrency > 0 && args.samples > 0,
         "--jobs, --concurrency and --samples must be at least 1"
@@ -189,16 +189,10 @@ pub async fn run(database_url: &str, args: &JobsBenchArgs) -> anyhow::Result<Vec
     anyhow::ensure!(args.heartbeat_ms >= 100, "--heartbeat-ms must be at least 100");
     // Handlers of the bench need no connection: the dispatcher, completer, heartbeat and the
     // bench itself do.
-    let config = DbConfig::new(database_url, 8);
-    db::ensure_database(&config).await?;
-    let admin_pool = db::create_pool(&config).await?;
-    admin::recreate_schema(&admin_pool.get().await?, SCHEMA).await?;
-    let scratch = config.clone().with_search_path(SCHEMA);
-    let pool = db::create_pool(&scratch).await?;
-    migrate::migrate(&mut pool.get().await?).await?;
+    let scratch = Scratch::create(&base.clone().with_pool_size(8), SCHEMA).await?;
     let bench = Bench {
-        pool,
-        listen: scratch.pg_config()?,
+        listen: scratch.config.pg_config()?,
+        pool: scratch.pool.clone(),
         settings: QueueSettings::default(),
         args: args.clone(),
     };
@@ -217,7 +211,7 @@ pub async fn run(database_url: &str, args: &JobsBenchArgs) -> anyhow::Result<Vec
         });
     }
     drop(bench);
-    admin::drop_schema(&admin_pool.get().await?, SCHEMA).await?;
+    scratch.drop_schema().await?;
     let peer = match &args.peer {
         Some(path) => Some(run_peer(path)?),
         None => None,

@@ -12,8 +12,8 @@ use super::{noop, result, Bench, JobsResult, Noop, PHASE_TIMEOUT};
 use crate::jobs::handler::{Handler, HandlerFuture, Registry};
 use crate::jobs::service::JobService;
 use crate::jobs::worker::WorkerPool;
-use crate::jobs::ClaimedJob;
 use crate::store::jobs;
+use crate::types::{ClaimedJob, JobState};
 
 /// Deaths timed.
 const SAMPLES: usize = 3;
@@ -49,7 +49,7 @@ pub(super) async fn run(bench: &Bench) -> anyhow::Result<Vec<JobsResult>> {
         doomed.heartbeat_interval = heartbeat;
         let doomed =
             WorkerPool::start(doomed, bench.pool.clone(), Registry::new().register(Hang)).await?;
-        wait_for_state(&client, id, "running").await?;
+        wait_for_state(&client, id, JobState::Running).await?;
         // Die somewhere between two heartbeats, as a real crash would.
         tokio::time::sleep(heartbeat.mul_f64(rand::random::<f64>())).await;
         doomed.crash();
@@ -60,7 +60,7 @@ pub(super) async fn run(bench: &Bench) -> anyhow::Result<Vec<JobsResult>> {
         let service =
             JobService::start(rescuing, bench.pool.clone(), Registry::new().register(Noop(tx)))
                 .await?;
-        wait_for_state(&client, id, "completed").await?;
+        wait_for_state(&client, id, JobState::Completed).await?;
         let intervals = died.elapsed().as_secs_f64() / heartbeat.as_secs_f64();
         eprintln!("  recovered after {intervals:.2} heartbeat intervals");
         worst = worst.max(intervals);
@@ -72,10 +72,10 @@ pub(super) async fn run(bench: &Bench) -> anyhow::Result<Vec<JobsResult>> {
 async fn wait_for_state(
     client: &deadpool_postgres::Client,
     id: i64,
-    state: &str,
+    state: JobState,
 ) -> anyhow::Result<()> {
     let deadline = Instant::now() + PHASE_TIMEOUT;
-    while jobs::state_of(client, id).await?.as_deref() != Some(state) {
+    while jobs::state_of(client, id).await? != Some(state) {
         anyhow::ensure!(Instant::now() < deadline, "job {id} never became {state}");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }

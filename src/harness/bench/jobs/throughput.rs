@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use super::{noop, result, Bench, JobsResult, PHASE_TIMEOUT};
 use crate::store::jobs;
+use crate::telemetry::{self, labels::Statement};
+use crate::types::JobState;
 
 pub(super) async fn run(bench: &Bench) -> anyhow::Result<Vec<JobsResult>> {
     let n = bench.args.jobs;
@@ -59,7 +61,7 @@ async fn drain(bench: &Bench, n: usize, completed_before: i64) -> anyhow::Result
         anyhow::anyhow!("claim_complete did not start every job within {PHASE_TIMEOUT:?}")
     })?;
     until_none_running(bench).await?;
-    let completed = jobs::count_in_state(&bench.pool.get().await?, "completed").await?;
+    let completed = jobs::count_in_state(&bench.pool.get().await?, JobState::Completed).await?;
     anyhow::ensure!(
         completed == completed_before + n as i64,
         "expected {} completed jobs, found {completed}",
@@ -81,7 +83,7 @@ async fn drain(bench: &Bench, n: usize, completed_before: i64) -> anyhow::Result
 async fn until_none_running(bench: &Bench) -> anyhow::Result<()> {
     let client = bench.pool.get().await?;
     let deadline = Instant::now() + PHASE_TIMEOUT;
-    while jobs::count_in_state(&client, "running").await? > 0 {
+    while jobs::count_in_state(&client, JobState::Running).await? > 0 {
         anyhow::ensure!(
             Instant::now() < deadline,
             "claim_complete did not finish within {PHASE_TIMEOUT:?}"
@@ -99,12 +101,10 @@ struct Statements {
 
 impl Statements {
     fn now() -> Self {
-        let of = |name: &str| {
-            let histogram =
-                crate::metrics::global().db_statement_duration.with_label_values(&[name]);
-            (histogram.get_sample_count(), histogram.get_sample_sum())
-        };
-        Statements { claims: of("jobs.claim"), completions: of("jobs.complete") }
+        Statements {
+            claims: telemetry::statement_totals(Statement::JobsClaim),
+            completions: telemetry::statement_totals(Statement::JobsComplete),
+        }
     }
 
     /// Prints how many statements claimed and completed `jobs` jobs since `before`, and their

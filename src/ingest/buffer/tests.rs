@@ -1,7 +1,7 @@
 use super::*;
 
 fn catalog() -> Arc<Catalog> {
-    Arc::new(Catalog::from_json(include_str!("../../config/challenges.json")).unwrap())
+    Arc::new(Catalog::from_json(include_str!("../../../config/challenges.json")).unwrap())
 }
 
 fn event(

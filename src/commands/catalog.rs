@@ -1,31 +1,13 @@
-//! The small commands: `migrate` (create the database if needed, apply migrations) and
-//! `catalog` (validate the catalog and list its goals).
+//! `goalstream catalog`: validates the catalog and lists its goals.
 
 use std::path::Path;
 
 use anyhow::Context;
 
 use crate::catalog::Catalog;
-use crate::db::{self, DbConfig};
-use crate::store::migrate;
-
-/// `goalstream migrate`: creates the database if needed and applies missing migrations.
-pub async fn migrate(database_url: &str) -> anyhow::Result<()> {
-    let config = DbConfig::new(database_url, 1);
-    db::ensure_database(&config).await?;
-    let pool = db::create_pool(&config).await?;
-    let applied = migrate::migrate(&mut pool.get().await?).await?;
-    let target = db::describe(&config.pg_config()?);
-    if applied.is_empty() {
-        println!("{target}: schema up to date ({} migrations)", migrate::MIGRATIONS.len());
-    } else {
-        println!("{target}: applied migrations {applied:?}");
-    }
-    Ok(())
-}
 
 /// `goalstream catalog`: validates the catalog and prints its goals.
-pub fn check_catalog(path: &Path) -> anyhow::Result<()> {
+pub fn run(path: &Path) -> anyhow::Result<()> {
     let catalog = Catalog::load(path).with_context(|| "the catalog is invalid")?;
     println!(
         "{}: {} challenges, {} goals",

@@ -2,13 +2,16 @@
 //! reads (`DATABASE_URL`, `GOALSTREAM_*`; `goalstream run --help` lists them). Precedence:
 //! flags, then the environment, then the file. A name the command line does not read is an
 //! error, so a typo cannot silently leave a default in place.
+//!
+//! The file never touches the process environment: [`ConfigFile::apply`] makes its values the
+//! defaults of the command line's arguments, so clap's own precedence (flag, environment,
+//! default) gives the order above, and [`print`] tells the file's values apart.
 
 pub mod print;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 /// Environment variable naming the configuration file (same as `--config`).
 pub const CONFIG_ENV: &str = "GOALSTREAM_CONFIG";
@@ -83,28 +86,73 @@ pub fn parse(
     Ok(settings)
 }
 
-static FROM_FILE: OnceLock<(PathBuf, HashSet<String>)> = OnceLock::new();
-
-/// Reads the file and sets each of its variables the environment does not already set.
-/// Call before parsing the command line, while the process has one thread.
-pub fn apply(path: &Path, known: &HashSet<String>) -> Result<usize, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|cause| ConfigError::Io { path: path.display().to_string(), cause })?;
-    let mut applied = HashSet::new();
-    for (name, value) in parse(path, &text, known)? {
-        if std::env::var_os(&name).is_none() {
-            std::env::set_var(&name, value);
-            applied.insert(name);
-        }
-    }
-    let count = applied.len();
-    let _ = FROM_FILE.set((path.to_path_buf(), applied));
-    Ok(count)
+/// A configuration file that was read and checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigFile {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// Its settings, by environment variable name.
+    pub settings: HashMap<String, String>,
 }
 
-/// The configuration file applied and the variables it set, if one was applied.
-pub fn from_file() -> Option<&'static (PathBuf, HashSet<String>)> {
-    FROM_FILE.get()
+impl ConfigFile {
+    /// Reads the file at `path`, refusing names that are not in `known`.
+    pub fn load(path: &Path, known: &HashSet<String>) -> Result<ConfigFile, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|cause| ConfigError::Io { path: path.display().to_string(), cause })?;
+        let settings = parse(path, &text, known)?.into_iter().collect();
+        Ok(ConfigFile { path: path.to_path_buf(), settings })
+    }
+
+    /// `command` with the file's values as the defaults of the arguments that read them, for
+    /// every variable the environment does not set (the environment wins over the file).
+    pub fn apply(&self, command: clap::Command) -> clap::Command {
+        let mut command = command;
+        let ids: Vec<(String, String)> = command
+            .get_arguments()
+            .filter_map(|arg| {
+                let env = arg.get_env()?.to_string_lossy().into_owned();
+                let value = self.value_for(&env)?;
+                let value = if arg.get_action().takes_values() {
+                    value.to_string()
+                } else {
+                    flag_value(value).to_string()
+                };
+                Some((arg.get_id().to_string(), value))
+            })
+            .collect();
+        for (id, value) in ids {
+            command = command.mut_arg(id, |arg| arg.default_value(value));
+        }
+        let subcommands: Vec<String> =
+            command.get_subcommands().map(|sub| sub.get_name().to_string()).collect();
+        for name in subcommands {
+            command = command.mut_subcommand(name, |sub| self.apply(sub));
+        }
+        command
+    }
+
+    /// The file's value of `env`, unless the environment sets it.
+    fn value_for(&self, env: &str) -> Option<&str> {
+        if std::env::var_os(env).is_some() {
+            return None;
+        }
+        self.settings.get(env).map(String::as_str)
+    }
+
+    /// Whether the file gave the value of `env` (and the environment did not).
+    pub fn provides(&self, env: &str) -> bool {
+        self.value_for(env).is_some()
+    }
+}
+
+/// A flag's value as clap's boolean parser takes it: `0`, `false`, `no`, `off` and empty are
+/// false, anything else true (as an environment variable would count).
+fn flag_value(value: &str) -> &'static str {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "" | "0" | "false" | "no" | "off" => "false",
+        _ => "true",
+    }
 }
 
 /// Every environment variable a command's arguments read, subcommands included.
@@ -122,47 +170,4 @@ pub fn known_names(command: &clap::Command) -> HashSet<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn known() -> HashSet<String> {
-        ["GOALSTREAM_BROKERS", "DATABASE_URL"].iter().map(|s| s.to_string()).collect()
-    }
-
-    #[test]
-    fn parses_names_values_comments_and_quotes() {
-        let text =
-            "# brokers\nGOALSTREAM_BROKERS = kafka:9092\n\nDATABASE_URL=\"postgres://u@h/db\"\n";
-        let settings = parse(Path::new("f.env"), text, &known()).unwrap();
-        assert_eq!(
-            settings,
-            vec![
-                ("GOALSTREAM_BROKERS".into(), "kafka:9092".into()),
-                ("DATABASE_URL".into(), "postgres://u@h/db".into()),
-            ]
-        );
-    }
-
-    #[test]
-    fn unknown_names_and_bad_lines_name_the_line() {
-        let error =
-            parse(Path::new("f.env"), "GOALSTREAM_BROKERS=x\nGOALSTREAM_BROKER=y", &known())
-                .unwrap_err();
-        assert!(
-            error.to_string().starts_with("f.env:2: unknown setting \"GOALSTREAM_BROKER\""),
-            "{error}"
-        );
-        let error = parse(Path::new("f.env"), "just words", &known()).unwrap_err();
-        assert!(error.to_string().contains("f.env:1: expected NAME=value"), "{error}");
-    }
-
-    #[test]
-    fn finds_the_config_flag() {
-        let args: Vec<OsString> =
-            ["goalstream", "--config", "a.env", "run"].iter().map(OsString::from).collect();
-        assert_eq!(path_from(&args), Some(PathBuf::from("a.env")));
-        let args: Vec<OsString> =
-            ["goalstream", "run", "--config=b.env"].iter().map(OsString::from).collect();
-        assert_eq!(path_from(&args), Some(PathBuf::from("b.env")));
-    }
-}
+mod tests;

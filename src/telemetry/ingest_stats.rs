@@ -1,14 +1,12 @@
-//! Counters of the ingest pipeline, shared by the consumer thread and the flush workers; the
-//! demo's summary and the logs read them. What a flush records here it also records in the
-//! Prometheus families of [`crate::metrics`] (same call, so the two never disagree).
+//! Counters of one ingest pipeline, shared by its consumer thread and flush workers; the demo's
+//! summary, the logs, the load harness and `/readyz` read them. Only the [`super::events`]
+//! write them, in the same call that writes the Prometheus families, so the two never
+//! disagree.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use hdrhistogram::Histogram;
-
-use super::buffer::Batch;
-use crate::store::FlushOutcome;
 
 /// Pipeline-wide counters; every field only grows.
 #[derive(Debug)]
@@ -84,39 +82,14 @@ impl IngestStats {
         counter.load(Ordering::Relaxed)
     }
 
-    /// Counts a committed flush of `batch`; with `durable_ms` (commit time, ms since the Unix
-    /// epoch), also the event→durable latency of each of its records.
-    pub fn record_flush(&self, batch: &Batch, outcome: &FlushOutcome, durable_ms: Option<i64>) {
-        Self::add(&self.flushes, 1);
-        Self::add(&self.durable, batch.records);
-        Self::add(&self.unknown_stats, batch.unknown_stats);
-        Self::add(&self.dead_lettered, outcome.dead_letters);
-        Self::add(&self.rows_inserted, outcome.inserted);
-        Self::add(&self.rows_updated, outcome.updated);
-        Self::add(&self.rows_skipped, outcome.skipped.total());
-        Self::add(&self.goals_completed, outcome.completed.len() as u64);
-        let metrics = crate::metrics::global();
-        metrics.flushes.with_label_values(&["committed"]).inc();
-        metrics.flush_batch_rows.observe(outcome.staged as f64);
-        metrics.rows_inserted.inc_by(outcome.inserted);
-        metrics.rows_updated.inc_by(outcome.updated);
-        for (reason, n) in [
-            ("unassigned", outcome.skipped.unassigned),
-            ("inactive", outcome.skipped.inactive),
-            ("claimed", outcome.skipped.claimed),
-        ] {
-            metrics.rows_skipped.with_label_values(&[reason]).inc_by(n);
-        }
-        metrics.goals_completed.inc_by(outcome.completed.len() as u64);
-        metrics.copy_bytes.inc_by(outcome.copy_bytes);
-        if let Some(durable_ms) = durable_ms {
-            self.record_latencies(durable_ms, &batch.timestamps_ms);
-        }
-    }
-
-    /// Records event→durable latencies: `durable_ms` minus each event's timestamp.
-    pub fn record_latencies(&self, durable_ms: i64, timestamps_ms: &[i64]) {
-        let seconds = &crate::metrics::global().event_to_durable;
+    /// Records event→durable latencies, `durable_ms` minus each event's timestamp, here and in
+    /// `seconds`.
+    pub(super) fn record_latencies(
+        &self,
+        durable_ms: i64,
+        timestamps_ms: &[i64],
+        seconds: &prometheus::Histogram,
+    ) {
         let mut histogram = self.latency_ms.lock().expect("not poisoned");
         for ts in timestamps_ms {
             let ms = u64::try_from(durable_ms - ts).unwrap_or(0).max(1);

@@ -6,7 +6,7 @@ use super::*;
 use crate::catalog::Catalog;
 
 fn catalog() -> Catalog {
-    Catalog::from_json(crate::commands::EXAMPLE_CATALOG).unwrap()
+    Catalog::from_json(crate::catalog::EXAMPLE).unwrap()
 }
 
 fn goal<'a>(catalog: &'a Catalog, id: &str) -> &'a Goal {
@@ -18,17 +18,18 @@ fn now() -> DateTime<Utc> {
 }
 
 fn row(status: &str, active: bool, expires_at: Option<DateTime<Utc>>) -> ClaimRow {
+    let status: GoalStatus = status.parse().unwrap();
     ClaimRow {
         progress: 10,
-        status: status.into(),
+        status,
         is_active: active,
-        claimed_at: (status == "claimed").then(|| now() - Duration::minutes(1)),
+        claimed_at: (status == GoalStatus::Claimed).then(|| now() - Duration::minutes(1)),
         expires_at,
     }
 }
 
 fn prerequisite(id: &str, status: &str, expires_at: Option<DateTime<Utc>>) -> PrerequisiteRow {
-    PrerequisiteRow { goal_id: id.into(), status: status.into(), expires_at }
+    PrerequisiteRow { goal_id: id.into(), status: status.parse().unwrap(), expires_at }
 }
 
 #[test]
@@ -57,7 +58,7 @@ fn refusals_come_in_rule_order() {
     assert_eq!(check(daily, None, false, &[], now()), refused(Refusal::UnknownUser));
     assert_eq!(
         check(daily, None, true, &[], now()),
-        refused(Refusal::NotCompleted { status: "not_started".into(), progress: 0 })
+        refused(Refusal::NotCompleted { status: GoalStatus::NotStarted, progress: 0 })
     );
     // An ended period wins over everything, a claimed row included.
     assert_eq!(
@@ -81,7 +82,7 @@ fn refusals_come_in_rule_order() {
     );
     assert_eq!(
         check(daily, Some(&row("in_progress", true, None)), true, &[], now()),
-        refused(Refusal::NotCompleted { status: "in_progress".into(), progress: 10 })
+        refused(Refusal::NotCompleted { status: GoalStatus::InProgress, progress: 10 })
     );
 }
 
@@ -102,27 +103,4 @@ fn prerequisites_must_be_claimed_in_their_current_period() {
     assert_eq!(check(level_50, Some(&completed), true, &claimed, now()), Verdict::Claim);
     let stale = [prerequisite("reach-level-10", "claimed", Some(now() - Duration::days(1)))];
     assert_eq!(check(level_50, Some(&completed), true, &stale, now()), missing());
-}
-
-#[test]
-fn the_claims_reward_job_is_the_flush_job_with_a_unique_key() {
-    let catalog = catalog();
-    let daily = goal(&catalog, "daily-login");
-    let end: DateTime<Utc> = "2026-03-05T00:00:00Z".parse().unwrap();
-    let job = reward_job("u1", daily, Some(end));
-    let flush_job = progress::reward_job("u1", daily, Some(end));
-    assert_eq!(
-        (&job.kind, &job.queue, &job.args),
-        (&flush_job.kind, &flush_job.queue, &flush_job.args)
-    );
-    assert_eq!(flush_job.unique_key, None);
-    assert_eq!(job.kind, GOAL_COMPLETED);
-    assert_eq!(job.queue, progress::REWARDS_QUEUE);
-    assert_eq!(
-        job.unique_key.as_deref(),
-        Some("goal.completed:u1:daily-login:2026-03-05T00:00:00+00:00")
-    );
-    assert_eq!(job.args["reward"]["quantity"], 20);
-    let forever = reward_job("u1", goal(&catalog, "first-login"), None);
-    assert_eq!(forever.unique_key.as_deref(), Some("goal.completed:u1:first-login:always"));
 }

@@ -1,11 +1,11 @@
 //! Every Prometheus metric of the process, defined here and nowhere else: one [`Metrics`]
 //! struct holding the families, registered on one [`Registry`], served by `GET /metrics`
-//! ([`crate::http`]). Components record through the typed fields of [`global()`].
+//! ([`crate::http`]). Only the typed events of [`super::events`] record into it.
 //!
-//! Why one process-wide instance: the consumer thread, the flush workers, the job workers and
-//! the store layer all record, and threading a handle through each would touch every
-//! constructor for no gain; the families are still defined, named and documented in this one
-//! file (`docs/OPERATIONS.md` lists them; a test checks the list against [`Metrics::names`]).
+//! One process-wide instance, as the log subscriber is one: the consumer thread, the flush
+//! workers, the job workers and the store layer all emit events, and the registry is the
+//! process's sink for them, not configuration (`docs/OPERATIONS.md` lists the families; a test
+//! checks the list against [`Metrics::names`]).
 //!
 //! Naming: `goalstream_…_total` counters, `_seconds` and `_bytes` units, fixed label sets.
 //! Label values known in advance are initialised to 0, so a family is visible before its first
@@ -16,6 +16,8 @@ mod builder;
 use std::sync::OnceLock;
 
 use builder::Builder;
+
+use super::labels::{FlushResult, RebalanceKind, RetryOperation, SkipReason, SlowLevel, Statement};
 use prometheus::{
     Histogram, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Registry,
 };
@@ -33,30 +35,8 @@ const BATCH_BUCKETS: &[f64] =
 const JOB_BUCKETS: &[f64] =
     &[0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0];
 
-/// Flush outcomes (label `outcome` of `goalstream_flushes_total`).
-pub const FLUSH_OUTCOMES: &[&str] = &["committed", "failed", "fenced", "abandoned"];
-/// Why a staged row was left alone (label `reason` of `goalstream_rows_skipped_total`).
-pub const SKIP_REASONS: &[&str] = &["unassigned", "inactive", "claimed"];
-/// Rebalance callbacks (label `kind` of `goalstream_rebalances_total`).
-pub const REBALANCE_KINDS: &[&str] = &["assign", "revoke", "error"];
-/// Operations that retry (label `operation` of `goalstream_retries_total`).
-pub const RETRY_OPERATIONS: &[&str] = &["flush", "job_claim", "job_outcome", "stored_offsets"];
-/// Statements timed by [`crate::db::slow::timed`] (label `statement`).
-pub const TIMED_STATEMENTS: &[&str] = &[
-    "progress.copy",
-    "progress.merge",
-    "progress.commit",
-    "jobs.enqueue",
-    "jobs.claim",
-    "jobs.complete",
-    "jobs.fail",
-    "jobs.depth",
-    "jobs.oldest_available",
-];
-/// Slow-statement log levels (label `level`).
-pub const SLOW_LEVELS: &[&str] = &["debug", "warn", "error"];
 /// Job kinds known to the binary, initialised to 0 in the job families.
-pub const KNOWN_JOB_KINDS: &[&str] = &[crate::store::progress::GOAL_COMPLETED];
+pub const KNOWN_JOB_KINDS: &[&str] = &[crate::types::reward::KIND];
 
 /// Every metric family of the process.
 #[derive(Clone)]
@@ -156,7 +136,8 @@ pub struct Metrics {
     pub build_info: IntGaugeVec,
 }
 
-/// The process-wide metrics (created on first use).
+/// The process-wide metrics (created on first use), to read; the process records into them
+/// only through [`super::events`].
 pub fn global() -> &'static Metrics {
     static METRICS: OnceLock<Metrics> = OnceLock::new();
     METRICS.get_or_init(Metrics::new)
@@ -380,45 +361,25 @@ impl Metrics {
             .unwrap_or_else(|error| format!("# encoding failed: {error}\n"))
     }
 
-    /// Records the pool's state (called at scrape).
-    pub fn observe_pool(&self, status: &deadpool_postgres::Status) {
-        self.db_pool_size.set(status.size as i64);
-        self.db_pool_in_use.set(status.size.saturating_sub(status.available) as i64);
-        self.db_pool_waiting.set(status.waiting as i64);
-    }
-
-    /// Records a finished handler run of `kind`.
-    pub fn job_finished(&self, kind: &str, succeeded: bool, took: std::time::Duration) {
-        let counter = if succeeded { &self.jobs_completed } else { &self.jobs_failed };
-        counter.with_label_values(&[kind]).inc();
-        self.job_execution_duration.with_label_values(&[kind]).observe(took.as_secs_f64());
-    }
-
-    /// Counts jobs of each kind in `kinds` on `counter`.
-    pub fn count_kinds<'a>(counter: &IntCounterVec, kinds: impl IntoIterator<Item = &'a str>) {
-        for kind in kinds {
-            counter.with_label_values(&[kind]).inc();
-        }
-    }
-
     fn initialise(&self) {
         self.build_info.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
-        for outcome in FLUSH_OUTCOMES {
-            self.flushes.with_label_values(&[outcome]);
+        for outcome in FlushResult::ALL {
+            self.flushes.with_label_values(&[outcome.as_str()]);
         }
-        for reason in SKIP_REASONS {
-            self.rows_skipped.with_label_values(&[reason]);
+        for reason in SkipReason::ALL {
+            self.rows_skipped.with_label_values(&[reason.as_str()]);
         }
-        for kind in REBALANCE_KINDS {
-            self.rebalances.with_label_values(&[kind]);
+        for kind in RebalanceKind::ALL {
+            self.rebalances.with_label_values(&[kind.as_str()]);
         }
-        for statement in TIMED_STATEMENTS {
-            for level in SLOW_LEVELS {
-                self.db_slow_statements.with_label_values(&[statement, level]);
+        for statement in Statement::ALL {
+            self.db_statement_duration.with_label_values(&[statement.as_str()]);
+            for level in SlowLevel::ALL {
+                self.db_slow_statements.with_label_values(&[statement.as_str(), level.as_str()]);
             }
         }
-        for operation in RETRY_OPERATIONS {
-            self.retries.with_label_values(&[operation]);
+        for operation in RetryOperation::ALL {
+            self.retries.with_label_values(&[operation.as_str()]);
         }
         for kind in KNOWN_JOB_KINDS {
             for family in [
