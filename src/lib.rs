@@ -17,6 +17,14 @@
 //!
 //! ## The map
 //!
+//! Layers import only downward (`scripts/layers.py` checks it): `cli` → `commands` →
+//! `harness` → `app` → (`api`, `http`) → (`ingest`, `jobs`) → `store` → `db` → `telemetry` →
+//! (`types`, `update`) → (`catalog`, `retry`, `config`).
+//!
+//! - [`app`]: the composition root. [`app::App`], built from one [`app::Config`], owns the
+//!   pools, the pipeline, the job workers and the HTTP servers; `start(listeners)` starts them
+//!   in order, [`app::Running::stop`] stops them in reverse; [`app::shutdown`] turns signals
+//!   into that stop. `run`, `api`, `demo`, the load harness and the tests compose it.
 //! - [`catalog`]: challenges and goals from `config/challenges.json`, validated at start;
 //!   goals indexed by stat code.
 //! - [`update`]: one coalesced update per `(user_id, goal_id)` and the folding rules that make
@@ -27,30 +35,30 @@
 //!   [`ingest::pipeline`] starts and stops them together.
 //! - [`store`]: the only module with SQL. [`store::progress`] is the flush engine (binary COPY
 //!   into a per-connection temp table, one MERGE, offsets and dead letters in the same
-//!   transaction); [`store::offsets`] the fenced consumer offsets; [`store::migrate`] the
-//!   schema migrations; [`store::baseline`] the patterns the benchmark compares against.
-//! - [`jobs`]: the Postgres job queue: jobs, graphs (DAG), handlers, the worker pool
-//!   ([`jobs::worker`], woken by [`jobs::listener`]'s LISTEN connection) and its maintenance
-//!   (rescuer, scheduler, cleaner), started together by [`jobs::service`]; a goal completed by
-//!   a flush enqueues a `goal.completed` job in the flush transaction, and
-//!   [`jobs::reward`] grants its reward once. SQL in [`store::jobs`].
+//!   transaction); [`store::offsets`] the fenced consumer offsets; [`store::jobs`] the job
+//!   queue; [`store::migrate`] the schema migrations; [`store::connect`], [`store::open`] and
+//!   [`store::Scratch`] open goalstream's database (and scratch schemas).
+//! - [`jobs`]: the job queue at work in River's roles: a [`jobs::producer`] per queue claims at
+//!   most the free slots, the [`jobs::executor`] runs [`jobs::handler`]s, the
+//!   [`jobs::completer`] writes outcomes in batches, [`jobs::worker`] assembles them, woken by
+//!   [`jobs::listener`]; [`jobs::maintenance`] (rescuer, scheduler, cleaner, sampler);
+//!   [`jobs::reward`] grants the rewards of completed goals.
+//! - [`types`]: plain types every layer shares: jobs, graphs, job states, goal statuses, and
+//!   [`types::reward`], the `goal.completed` job the pipeline owns.
 //! - [`api`]: the REST API (axum): players' progress, claims (row-locked, enqueueing the
-//!   reward job in the same transaction), assignment, job queue operations, `/openapi.json`;
-//!   SQL in [`store::user_progress`], [`store::claims`], [`store::job_admin`].
-//! - [`db`]: the connection pool; each new connection gets its staging table and the session
-//!   timeouts; [`db::slow`] times the hot statements and logs the slow ones.
-//! - [`metrics`]: every Prometheus family, on one registry; [`http`]: `/metrics`, `/healthz`,
-//!   `/readyz` on an axum server that the REST API's router joins ([`http::Ops`] starts it
-//!   with the job-queue sampler, [`jobs::maintenance::sampler`]).
-//! - [`load`]: the load harness (`goalstream load`: seed 002's tiers, latency percentiles,
-//!   lag and memory over time, a verdict from the database, plots); [`chaos`]: fault
-//!   scenarios (`goalstream chaos`: SIGKILLs, rebalance, Postgres and broker outages,
-//!   malformed floods, a killed job worker), each with a verdict.
-//! - [`commands`]: `demo`, `run`, `produce`, `replay`, `api`, `load`, `chaos`;
-//!   [`bench`](mod@bench): `goalstream bench …`; [`synthetic`]: telemetry from a catalog.
-//! - [`cli`], [`config`], [`telemetry`], [`retry`], [`app`]: command line, configuration
-//!   file (and `config print`, [`config::print`]), logging, backoff, the small commands
-//!   (`migrate`, `catalog`).
+//!   reward job in the same transaction), assignment, job queue operations, `/openapi.json`.
+//! - [`http`]: `/metrics`, `/healthz`, `/readyz` ([`http::Ops`] also runs the job-queue
+//!   sampler).
+//! - [`db`]: connection settings, pools that run the store's setup on each new connection,
+//!   pool-wait and statement timing.
+//! - [`telemetry`]: logging, every Prometheus family ([`telemetry::metrics`]), the typed
+//!   [`telemetry::events`] that are the only way to record, closed label sets
+//!   ([`telemetry::labels`]), the pipeline's counters ([`telemetry::IngestStats`]).
+//! - [`commands`]: `demo`, `run`, `api`, `produce`, `replay`, `migrate`, `catalog`, `load`,
+//!   `chaos`; [`cli`] the flags; [`config`] the configuration file and `config print`;
+//!   [`retry`] backoff with jitter.
+//! - [`harness`]: what measures or attacks goalstream rather than being it: load tiers,
+//!   chaos scenarios, benchmarks, synthetic telemetry and its producer.
 //!
 //! ## Invariants
 //!

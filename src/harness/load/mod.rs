@@ -12,7 +12,7 @@
 //! - [`report`], [`plot`], [`output`]: the summary, `--json`, SVG plots, `docs/load-report.md`.
 //!
 //! The chaos scenarios (`goalstream chaos`) reuse the broker, verdict and report parts; they
-//! live in [`crate::chaos`].
+//! live in [`crate::harness::chaos`].
 
 pub mod api;
 pub mod broker;
