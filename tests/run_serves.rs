@@ -33,27 +33,14 @@ async fn run_serves_the_api_and_operations_routes_and_runs_job_workers() {
     assert_eq!(ready.status(), 503, "no partition assigned without a broker");
     let metrics = http.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("goalstream_build_info"), "{metrics}");
-    let workers: i64 = db
-        .pool
-        .get()
-        .await
-        .unwrap()
-        .query_one("SELECT count(*) FROM workers", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(workers, 1, "the job worker registered");
+    assert_eq!(registered_workers(&db).await, 1, "the job worker registered");
 
     running.stop().await.expect("stops cleanly");
-    let workers: i64 = db
-        .pool
-        .get()
-        .await
-        .unwrap()
-        .query_one("SELECT count(*) FROM workers", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(workers, 0, "the job worker deregistered at the stop");
+    assert_eq!(registered_workers(&db).await, 0, "the job worker deregistered at the stop");
     assert!(reqwest::get(format!("{base}/healthz")).await.is_err(), "the server stopped");
+}
+
+async fn registered_workers(db: &TestDb) -> i64 {
+    let client = db.pool.get().await.unwrap();
+    client.query_one("SELECT count(*) FROM workers", &[]).await.unwrap().get(0)
 }

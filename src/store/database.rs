@@ -7,7 +7,7 @@ use deadpool_postgres::Pool;
 use tokio_postgres::error::SqlState;
 
 use super::{admin, migrate, progress, StoreError};
-use crate::db::{self, DbConfig, DbError};
+use crate::db::{self, DbConfig, DbError, SessionSettings};
 
 /// A pool on `config` whose every connection can flush (it holds the staging table).
 pub async fn connect(config: &DbConfig) -> Result<Pool, DbError> {
@@ -27,7 +27,11 @@ pub async fn ensure_database(config: &DbConfig) -> Result<bool, StoreError> {
                 == Some(&SqlState::INVALID_CATALOG_NAME) => {}
         Err(error) => return Err(error.into()),
     }
-    let client = db::connect_once(config, Some("postgres")).await?;
+    // CREATE DATABASE copies the template and can wait for a concurrent creation: no
+    // statement timeout on this one administrative session.
+    let admin =
+        config.clone().with_session(SessionSettings { statement_timeout: None, ..config.session });
+    let client = db::connect_once(&admin, Some("postgres")).await?;
     let created = admin::create_database(&client, &name).await?;
     if created {
         tracing::info!(database = %name, "created database");
