@@ -15,7 +15,7 @@ use crate::db::{DbConfig, DEFAULT_DATABASE_URL};
 use crate::harness::bench::api::ApiBenchArgs;
 use crate::harness::bench::flush::FlushBenchArgs;
 use crate::harness::bench::jobs::JobsBenchArgs;
-use crate::telemetry::TelemetryConfig;
+use crate::telemetry::{LogFormat, TelemetryConfig};
 
 /// Challenge-progress stream processor: Kafka telemetry in, exactly-once goal progress in
 /// Postgres out, with a built-in job queue.
@@ -49,6 +49,10 @@ pub struct GlobalArgs {
     /// the file. See config/goalstream.example.env.
     #[arg(long, env = "GOALSTREAM_CONFIG", global = true)]
     pub config: Option<PathBuf>,
+    /// Log lines as text (color only on a terminal, and not with NO_COLOR) or JSON lines
+    /// (timestamp, level, target, span fields, message).
+    #[arg(long, env = "GOALSTREAM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
     /// Database session options.
     #[command(flatten)]
     pub db: crate::db::DbArgs,
@@ -63,7 +67,11 @@ impl GlobalArgs {
 
     /// Logging settings.
     pub fn telemetry(&self) -> TelemetryConfig {
-        TelemetryConfig { slow_statements: self.db.slow_statement_ms, ..TelemetryConfig::default() }
+        TelemetryConfig {
+            slow_statements: self.db.slow_statement_ms,
+            log_format: self.log_format,
+            ..TelemetryConfig::default()
+        }
     }
 }
 

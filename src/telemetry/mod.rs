@@ -18,6 +18,7 @@ pub mod slow;
 use std::sync::OnceLock;
 
 pub use ingest_stats::IngestStats;
+pub use logging::LogFormat;
 pub use slow::SlowThresholds;
 
 /// Logging settings.
@@ -27,6 +28,8 @@ pub struct TelemetryConfig {
     pub default_filter: String,
     /// When a timed statement is logged as slow.
     pub slow_statements: SlowThresholds,
+    /// Text or JSON lines.
+    pub log_format: LogFormat,
 }
 
 impl Default for TelemetryConfig {
@@ -34,6 +37,7 @@ impl Default for TelemetryConfig {
         TelemetryConfig {
             default_filter: "info".into(),
             slow_statements: SlowThresholds::default(),
+            log_format: LogFormat::default(),
         }
     }
 }
@@ -43,7 +47,7 @@ static SLOW: OnceLock<SlowThresholds> = OnceLock::new();
 /// Installs the log subscriber and the slow-statement thresholds, once; later calls (tests
 /// starting several apps) change nothing.
 pub fn init(config: &TelemetryConfig) {
-    logging::init(&config.default_filter);
+    logging::init(&config.default_filter, config.log_format);
     let _ = SLOW.set(config.slow_statements);
 }
 
