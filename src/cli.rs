@@ -36,11 +36,13 @@ pub struct GlobalArgs {
     /// Postgres URL. The database is created if it does not exist.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     pub database_url: String,
-    /// Challenge catalog (JSON). See config/challenges.json.
+    /// Challenge catalog (JSON). See config/challenges.json. `example` is the built-in example;
+    /// a path that does not exist is an error (demo, produce, load, chaos and bench use the
+    /// example when the default path is missing).
     #[arg(
         long,
         env = "GOALSTREAM_CATALOG",
-        default_value = "config/challenges.json",
+        default_value = crate::commands::DEFAULT_CATALOG,
         global = true
     )]
     pub catalog: PathBuf,

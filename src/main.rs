@@ -34,7 +34,18 @@ fn main() -> ExitCode {
 async fn run(cli: Cli, matches: ArgMatches, file: Option<ConfigFile>) -> ExitCode {
     telemetry::init(&cli.global.telemetry());
     let db = cli.global.db_config();
-    let catalog = &cli.global.catalog;
+    // The default catalog path, not given and missing, is the example only for the commands
+    // that try goalstream out; a given path must exist.
+    let given = matches.value_source("catalog") != Some(clap::parser::ValueSource::DefaultValue);
+    let example_ok = matches!(
+        cli.command,
+        Command::Demo(_)
+            | Command::Produce(_)
+            | Command::Load(_)
+            | Command::Chaos(_)
+            | Command::Bench(_)
+    );
+    let catalog = &commands::resolve_catalog(&cli.global.catalog, given, example_ok);
     let result = match &cli.command {
         Command::Demo(args) => commands::demo::run(&db, catalog, args).await,
         Command::Run(args) => commands::run::run(&db, catalog, args).await,

@@ -42,6 +42,37 @@ fn the_config_file_sets_what_flags_read() {
 }
 
 #[test]
+fn a_missing_catalog_is_an_error_unless_the_example_was_asked_for() {
+    // Given explicitly, even at the default path, a missing file never becomes the example.
+    let dir = std::env::temp_dir().join(format!("goalstream-cli-{}-empty", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let in_dir = |args: &[&str]| {
+        let output = Command::new(BIN)
+            .args(args)
+            .current_dir(&dir)
+            .env_remove("GOALSTREAM_CONFIG")
+            .env_remove("GOALSTREAM_CATALOG")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stderr).to_string();
+        (output.status.code().unwrap_or(-1), text)
+    };
+    let (code, text) = in_dir(&["catalog", "--catalog", "config/challenges.json"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("the catalog is missing"), "{text}");
+    assert!(text.contains("--catalog example"), "the way out is named: {text}");
+    // Not given: the commands that serve players refuse too (run checks it before Kafka).
+    let (code, text) = in_dir(&["api", "--database-url", "postgres://127.0.0.1:1/x"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("the catalog is missing"), "{text}");
+    let (code, text) = in_dir(&["catalog"]);
+    assert_eq!(code, 1, "validating nothing is not validating the example: {text}");
+    // Asked for: the example.
+    let (code, text) = in_dir(&["catalog", "--catalog", "example"]);
+    assert_eq!(code, 0, "{text}");
+}
+
+#[test]
 fn unknown_settings_in_the_config_file_are_refused() {
     let config = file("typo.env", "GOALSTREAM_BROKER=kafka:9092\n");
     let (code, text) = run(&["--config", &config, "catalog"], &[]);

@@ -1,3 +1,3 @@
--- Locks a job to cancel it; returns its state.
+-- Locks a job to cancel it; returns its state and kind.
 --   $1 job id.
-SELECT state FROM jobs WHERE id = $1 FOR UPDATE
+SELECT state, kind FROM jobs WHERE id = $1 FOR UPDATE

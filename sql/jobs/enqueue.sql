@@ -1,5 +1,5 @@
--- Enqueues jobs in input order; returns (id, unique_key) of each job created (a job whose
--- unique key names a live job is not created). Fair start times come from job_tenants.
+-- Enqueues jobs in input order; returns (id, unique_key, kind) of each job created (a job whose
+-- kind and unique key name a live job is not created). Fair start times come from job_tenants.
 -- Listening dispatchers of the queues that got available jobs are woken (NOTIFY, delivered at
 -- commit).
 --   $1 kinds; $2 queues; $3 tenants; $4 priorities; $5 args; $6 max attempts;
@@ -36,11 +36,11 @@ SELECT i.kind, i.queue, i.tenant, i.priority, i.priority,
        i.max_attempts, coalesce(i.run_at, now()), i.pending_parents, i.unique_key
 FROM input i JOIN clocks c USING (queue, tenant)
 ORDER BY i.n
-ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL
+ON CONFLICT (kind, unique_key) WHERE unique_key IS NOT NULL
     AND state IN ('pending', 'scheduled', 'available', 'running', 'retryable')
 DO NOTHING
-RETURNING j.id, j.unique_key, j.queue, j.state
+RETURNING j.id, j.unique_key, j.kind, j.queue, j.state
 )
-SELECT id, unique_key FROM created
+SELECT id, unique_key, kind FROM created
 WHERE (SELECT count(pg_notify('goalstream_jobs', queue))
        FROM (SELECT DISTINCT queue FROM created WHERE state = 'available') q) >= 0

@@ -49,7 +49,11 @@ error_codes! {
     InvalidPath => "invalid_path", BAD_REQUEST;
     InvalidUserId => "invalid_user_id", BAD_REQUEST;
     InvalidJobId => "invalid_job_id", BAD_REQUEST;
+    InvalidGoalId => "invalid_goal_id", BAD_REQUEST;
     InvalidJob => "invalid_job", BAD_REQUEST;
+    UnknownJobKind => "unknown_job_kind", BAD_REQUEST;
+    ReservedJobKind => "reserved_job_kind", FORBIDDEN;
+    ReservedQueue => "reserved_queue", FORBIDDEN;
     RouteNotFound => "route_not_found", NOT_FOUND;
     MethodNotAllowed => "method_not_allowed", METHOD_NOT_ALLOWED;
     UserNotFound => "user_not_found", NOT_FOUND;

@@ -9,7 +9,7 @@ use axum::Json;
 use serde::de::DeserializeOwned;
 
 use super::error::{ApiError, ErrorCode};
-use crate::catalog::MAX_ID_LEN;
+use crate::catalog::{check_external_id, MAX_ID_LEN};
 
 /// A JSON request body (`Content-Type: application/json`), at most the configured body limit.
 #[derive(Debug)]
@@ -61,18 +61,23 @@ fn path_error(rejection: &PathRejection) -> ApiError {
     ApiError::new(ErrorCode::InvalidPath, rejection.body_text())
 }
 
-/// A player id: 1 to [`MAX_ID_LEN`] characters, not blank (the ids events carry).
+/// A player id: 1 to [`MAX_ID_LEN`] characters, not blank, no control character (the ids
+/// events carry; [`check_external_id`] is the one rule for every id from outside).
 pub fn check_user_id(user_id: &str) -> Result<(), ApiError> {
-    if user_id.trim().is_empty() {
-        return Err(ApiError::new(ErrorCode::InvalidUserId, "the user id must not be empty"));
+    check_path_id(user_id, "user id", ErrorCode::InvalidUserId)
+}
+
+/// A goal id from a path: the rule of [`check_user_id`].
+pub fn check_goal_id(goal_id: &str) -> Result<(), ApiError> {
+    check_path_id(goal_id, "goal id", ErrorCode::InvalidGoalId)
+}
+
+fn check_path_id(id: &str, what: &str, code: ErrorCode) -> Result<(), ApiError> {
+    if id.trim().is_empty() {
+        return Err(ApiError::new(code, format!("the {what} must not be empty")));
     }
-    if user_id.chars().count() > MAX_ID_LEN {
-        return Err(ApiError::new(
-            ErrorCode::InvalidUserId,
-            format!("the user id is longer than {MAX_ID_LEN} characters"),
-        ));
-    }
-    Ok(())
+    check_external_id(id, MAX_ID_LEN)
+        .map_err(|problem| ApiError::new(code, format!("the {what} {problem}")))
 }
 
 /// A job id: a positive integer.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::challenges::user_not_found;
 use super::error::{ApiError, ErrorCode};
-use super::extract::{check_user_id, Body, Params};
+use super::extract::{check_goal_id, check_user_id, Body, Params};
 use super::view::GoalView;
 use super::ApiState;
 use crate::catalog::{Goal, Reward};
@@ -157,6 +157,7 @@ pub async fn initialize(
 }
 
 fn find_goal<'a>(state: &'a ApiState, goal_id: &str) -> Result<&'a Goal, ApiError> {
+    check_goal_id(goal_id)?;
     state.catalog.goal_ref(goal_id).map(|g| state.catalog.goal(g)).ok_or_else(|| {
         ApiError::new(ErrorCode::GoalNotFound, format!("no goal {goal_id:?} in the catalog"))
     })

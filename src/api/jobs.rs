@@ -13,10 +13,12 @@ use serde_json::Value;
 use super::error::{ApiError, ErrorCode};
 use super::extract::{parse_job_id, Body, Params};
 use super::ApiState;
-use crate::catalog::MAX_ID_LEN;
+use crate::catalog::{check_external_id, MAX_ID_LEN};
 use crate::store::job_admin::{self, CancelOutcome, JobRecord};
 use crate::store::jobs;
-use crate::types::{JobState, NewJob, DEFAULT_MAX_ATTEMPTS, DEFAULT_PRIORITY, DEFAULT_QUEUE};
+use crate::types::{
+    reward, JobState, NewJob, DEFAULT_MAX_ATTEMPTS, DEFAULT_PRIORITY, DEFAULT_QUEUE,
+};
 
 /// Body of `POST /v1/jobs`.
 #[derive(Debug, Deserialize)]
@@ -50,12 +52,13 @@ pub struct EnqueueResponse {
     pub created: bool,
 }
 
-/// Enqueues one job: 201 with its id; 200 with the live job's id when its unique key is taken.
+/// Enqueues one job of a registered kind (never one of the pipeline's): 201 with its id; 200
+/// with the live job's id when a live job of the same kind holds its unique key.
 pub async fn enqueue(
     State(state): State<ApiState>,
     Body(request): Body<EnqueueRequest>,
 ) -> Result<(StatusCode, Json<EnqueueResponse>), ApiError> {
-    let job = new_job(request)?;
+    let job = new_job(request, &state.config.job_kinds)?;
     let client = state.pool.get().await?;
     let ids = jobs::enqueue(&client, &state.queue, std::slice::from_ref(&job)).await.map_err(
         |error| match error {
@@ -69,7 +72,7 @@ pub async fn enqueue(
         return Ok((StatusCode::CREATED, Json(EnqueueResponse { id, created: true })));
     }
     let key = job.unique_key.as_deref().unwrap_or_default();
-    match job_admin::live_job_by_key(&client, key).await? {
+    match job_admin::live_job_by_key(&client, &job.kind, key).await? {
         Some(id) => Ok((StatusCode::OK, Json(EnqueueResponse { id, created: false }))),
         // The live job finished between the two statements: the caller may enqueue again.
         None => Err(ApiError::new(
@@ -79,24 +82,79 @@ pub async fn enqueue(
     }
 }
 
-fn new_job(request: EnqueueRequest) -> Result<NewJob, ApiError> {
+/// Largest `args` accepted (bytes of JSON): handler arguments are references, not payloads.
+pub const MAX_ARGS_BYTES: usize = 16 * 1024;
+/// Most attempts a job may ask for: with the retry backoff capped at an hour, 25 attempts span
+/// about a day.
+pub const MAX_ATTEMPTS: i32 = 25;
+/// Latest `run_at` accepted, from now.
+pub const MAX_SCHEDULE_AHEAD: chrono::TimeDelta = chrono::TimeDelta::days(366);
+/// Earliest `run_at` accepted, before now (a little clock skew; earlier means now anyway).
+pub const MAX_SCHEDULE_BEHIND: chrono::TimeDelta = chrono::TimeDelta::days(1);
+
+fn new_job(request: EnqueueRequest, allowed_kinds: &[String]) -> Result<NewJob, ApiError> {
     let invalid = |message: String| ApiError::new(ErrorCode::InvalidJob, message);
-    let args = request.args.unwrap_or_else(|| Value::Object(Default::default()));
-    if !args.is_object() {
-        return Err(invalid("args must be a JSON object".into()));
-    }
     for (field, value) in [
         ("kind", Some(&request.kind)),
         ("queue", request.queue.as_ref()),
         ("tenant", request.tenant.as_ref()),
         ("unique_key", request.unique_key.as_ref()),
     ] {
-        if value.is_some_and(|v| v.chars().count() > MAX_ID_LEN * 2) {
-            return Err(invalid(format!("{field} is longer than {} characters", MAX_ID_LEN * 2)));
+        if let Some(Err(problem)) = value.map(|v| check_external_id(v, MAX_ID_LEN * 2)) {
+            return Err(invalid(format!("{field} {problem}")));
         }
+    }
+    // The pipeline's kinds and queues first: a forged reward is refused as such, whatever
+    // handlers are registered (issue 19: forged and swapped rewards).
+    if reward::PIPELINE_KINDS.contains(&request.kind.as_str()) {
+        return Err(ApiError::new(
+            ErrorCode::ReservedJobKind,
+            format!("jobs of kind {:?} are enqueued by goalstream only", request.kind),
+        ));
+    }
+    if let Some(queue) = request.queue.as_deref().filter(|q| reward::PIPELINE_QUEUES.contains(q)) {
+        return Err(ApiError::new(
+            ErrorCode::ReservedQueue,
+            format!("queue {queue:?} holds goalstream's own jobs only"),
+        ));
+    }
+    if !request.kind.trim().is_empty() && !allowed_kinds.contains(&request.kind) {
+        let allowed = if allowed_kinds.is_empty() {
+            "none is registered".to_string()
+        } else {
+            format!("one of {}", allowed_kinds.join(", "))
+        };
+        return Err(ApiError::new(
+            ErrorCode::UnknownJobKind,
+            format!("no handler runs jobs of kind {:?} ({allowed})", request.kind),
+        ));
+    }
+    let args = request.args.unwrap_or_else(|| Value::Object(Default::default()));
+    if !args.is_object() {
+        return Err(invalid("args must be a JSON object".into()));
+    }
+    let args_bytes = serde_json::to_vec(&args).map_or(usize::MAX, |bytes| bytes.len());
+    if args_bytes > MAX_ARGS_BYTES {
+        return Err(invalid(format!("args are {args_bytes} bytes; at most {MAX_ARGS_BYTES}")));
     }
     if request.queue.as_deref().is_some_and(|q| q.trim().is_empty()) {
         return Err(invalid("queue must not be empty".into()));
+    }
+    if let Some(attempts) = request.max_attempts.filter(|n| *n > MAX_ATTEMPTS) {
+        return Err(invalid(format!(
+            "max_attempts must be at most {MAX_ATTEMPTS}, got {attempts}"
+        )));
+    }
+    if let Some(run_at) = request.run_at {
+        let now = Utc::now();
+        if run_at > now + MAX_SCHEDULE_AHEAD || run_at < now - MAX_SCHEDULE_BEHIND {
+            return Err(invalid(format!(
+                "run_at must be within {} days from now and at most {} day in the past, got {}",
+                MAX_SCHEDULE_AHEAD.num_days(),
+                MAX_SCHEDULE_BEHIND.num_days(),
+                run_at.to_rfc3339()
+            )));
+        }
     }
     let job = NewJob {
         kind: request.kind,
@@ -134,7 +192,8 @@ pub struct CancelResponse {
 }
 
 /// Cancels a job that has not started (pending, scheduled, available, retryable); cancelling
-/// a cancelled job returns it unchanged; a running or finished job is 409 `job_not_cancellable`.
+/// a cancelled job returns it unchanged; a running or finished job is 409 `job_not_cancellable`;
+/// a job of a kind the pipeline owns (a reward) is 403 `reserved_job_kind`.
 pub async fn cancel(
     State(state): State<ApiState>,
     Params(id): Params<String>,
@@ -143,6 +202,10 @@ pub async fn cancel(
     let mut client = state.pool.get().await?;
     match job_admin::cancel(&mut client, &state.queue, id).await? {
         CancelOutcome::NotFound => Err(job_not_found(id)),
+        CancelOutcome::Reserved { kind } => Err(ApiError::new(
+            ErrorCode::ReservedJobKind,
+            format!("job {id} is a {kind:?} job; only goalstream settles those"),
+        )),
         CancelOutcome::NotCancellable { state } => Err(ApiError::new(
             ErrorCode::JobNotCancellable,
             format!("job {id} is {state}; only jobs that have not started can be cancelled"),

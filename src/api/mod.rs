@@ -46,15 +46,19 @@ use crate::types::QueueSettings;
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 
 /// API settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiConfig {
     /// See [`DEFAULT_BODY_LIMIT`].
     pub body_limit: usize,
+    /// Job kinds `POST /v1/jobs` accepts: those a worker has a handler for (an unknown kind
+    /// would only fail its attempts). The kinds the pipeline owns are refused whatever this
+    /// says.
+    pub job_kinds: Vec<String>,
 }
 
 impl Default for ApiConfig {
     fn default() -> Self {
-        ApiConfig { body_limit: DEFAULT_BODY_LIMIT }
+        ApiConfig { body_limit: DEFAULT_BODY_LIMIT, job_kinds: Vec::new() }
     }
 }
 

@@ -261,7 +261,15 @@ async fn start_api(config: &Config, settings: &ApiSettings) -> anyhow::Result<ax
     anyhow::ensure!(settings.config.body_limit >= 1, "--body-limit must be at least 1 byte");
     let api_db = config.db.clone().with_pool_size(settings.pool_size);
     let mut state = ApiState::new(store::connect(&api_db).await?, config.catalog.clone());
-    state.config = settings.config;
+    state.config = settings.config.clone();
+    // The kinds this process's workers have handlers for may be enqueued over HTTP too.
+    if let Some(jobs) = &config.jobs {
+        for kind in jobs.handlers.kinds() {
+            if !state.config.job_kinds.contains(&kind) {
+                state.config.job_kinds.push(kind);
+            }
+        }
+    }
     let warm = state.warm_up().await?;
     tracing::info!(
         connections = warm.connections,

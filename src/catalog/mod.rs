@@ -4,6 +4,7 @@
 //! and hands out small [`GoalRef`] indexes instead of strings.
 
 mod goal;
+pub mod ids;
 mod rotation;
 #[cfg(test)]
 mod tests;
@@ -12,6 +13,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 pub use goal::{Challenge, Goal, Mode, Reward};
+pub use ids::{check_id as check_external_id, IdProblem};
 pub use rotation::Rotation;
 
 use goal::CatalogFile;
@@ -224,10 +226,7 @@ fn check_id(
     if id.trim().is_empty() {
         return Err(invalid(subject(), field, "must not be empty"));
     }
-    if id.chars().count() > MAX_ID_LEN {
-        return Err(invalid(subject(), field, format!("longer than {MAX_ID_LEN} characters")));
-    }
-    Ok(())
+    ids::check_id(id, MAX_ID_LEN).map_err(|problem| invalid(subject(), field, problem.to_string()))
 }
 
 /// Every prerequisite names an existing goal, and following them never loops.

@@ -26,6 +26,10 @@ pub struct ApiArgs {
     /// Largest request body accepted (bytes); larger ones get 413 `body_too_large`.
     #[arg(long, env = "GOALSTREAM_API_BODY_LIMIT", default_value_t = DEFAULT_BODY_LIMIT)]
     pub body_limit: usize,
+    /// Job kinds `POST /v1/jobs` accepts, comma-separated: the kinds your workers have handlers
+    /// for. Default none (goalstream's own kind, goal.completed, is never accepted).
+    #[arg(long, env = "GOALSTREAM_JOB_KINDS", value_delimiter = ',')]
+    pub job_kinds: Vec<String>,
 }
 
 impl ApiArgs {
@@ -39,8 +43,8 @@ impl ApiArgs {
         let pool_size = self.pool_size.unwrap_or(2 * cpus + 1);
         anyhow::ensure!(pool_size >= 1, "--pool-size must be at least 1");
         let mut config = Config::new(db, catalog);
-        config.api =
-            Some(ApiSettings { pool_size, config: ApiConfig { body_limit: self.body_limit } });
+        let api = ApiConfig { body_limit: self.body_limit, job_kinds: self.job_kinds.clone() };
+        config.api = Some(ApiSettings { pool_size, config: api });
         Ok(config)
     }
 }

@@ -2,13 +2,9 @@
 
 use std::path::Path;
 
-use anyhow::Context;
-
-use crate::catalog::Catalog;
-
 /// `goalstream catalog`: validates the catalog and prints its goals.
 pub fn run(path: &Path) -> anyhow::Result<()> {
-    let catalog = Catalog::load(path).with_context(|| "the catalog is invalid")?;
+    let catalog = super::load_catalog(path)?;
     println!(
         "{}: {} challenges, {} goals",
         path.display(),

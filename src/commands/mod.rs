@@ -18,11 +18,34 @@ use anyhow::Context;
 
 use crate::catalog::Catalog;
 
-/// Loads the catalog at `path`; the built-in example when `path` is the default and missing.
+/// `--catalog` value that asks for the built-in example catalog.
+pub const EXAMPLE_CATALOG: &str = "example";
+/// `--catalog` default.
+pub const DEFAULT_CATALOG: &str = "config/challenges.json";
+
+/// Loads the catalog at `path`, or the built-in example when `path` is [`EXAMPLE_CATALOG`]. A
+/// file that is missing is an error: production must never grant the example's rewards because
+/// a path was wrong (issue 19).
 pub fn load_catalog(path: &Path) -> anyhow::Result<Catalog> {
-    if !path.exists() && path == Path::new("config/challenges.json") {
-        tracing::info!("config/challenges.json not found here; using the built-in example catalog");
+    if path == Path::new(EXAMPLE_CATALOG) {
+        tracing::info!("using the built-in example catalog (--catalog example)");
         return Ok(Catalog::from_json(crate::catalog::EXAMPLE)?);
     }
+    if !path.exists() {
+        return Catalog::load(path).context(format!(
+            "the catalog is missing (--catalog / GOALSTREAM_CATALOG; `--catalog {EXAMPLE_CATALOG}` \
+             uses the built-in example)"
+        ));
+    }
     Catalog::load(path).context("the catalog is invalid")
+}
+
+/// The catalog a command reads: `path`, except that the default path, when it was not given
+/// and does not exist here, means the built-in example for the commands that try goalstream
+/// out (`example_ok`: demo, produce, load, chaos, bench), never for those that serve players.
+pub fn resolve_catalog(path: &Path, given: bool, example_ok: bool) -> std::path::PathBuf {
+    if !given && example_ok && path == Path::new(DEFAULT_CATALOG) && !path.exists() {
+        return std::path::PathBuf::from(EXAMPLE_CATALOG);
+    }
+    path.to_path_buf()
 }

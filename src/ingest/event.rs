@@ -3,7 +3,7 @@
 //!
 //! Malformed means: over the size limit; not a JSON object; `user_id` or `stat_code` missing or
 //! not a string; an id (`user_id`, `stat_code`, `event_id`) over 100 characters or containing a
-//! NUL (Postgres text cannot store it); neither `value` nor `delta` (`null` counts as absent);
+//! control character (NUL included: Postgres text cannot store it); neither `value` nor `delta` (`null` counts as absent);
 //! `value` or `delta` not a JSON integer in the signed 64-bit range, or negative. Other fields
 //! are ignored; an unparsable `ts` is treated as absent.
 
@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use crate::catalog::MAX_ID_LEN;
+use crate::catalog::{check_external_id, MAX_ID_LEN};
 
 /// Largest payload accepted by default, in bytes.
 pub const DEFAULT_MAX_PAYLOAD_BYTES: usize = 64 * 1024;
@@ -92,14 +92,7 @@ pub fn decode(payload: &[u8], max_bytes: usize) -> Result<Event<'_>, DecodeError
 }
 
 fn check_id(name: &str, id: &str) -> Result<(), DecodeError> {
-    // Byte length bounds the character count from above: only long strings need counting.
-    if id.len() > MAX_ID_LEN && id.chars().count() > MAX_ID_LEN {
-        return Err(DecodeError(format!("`{name}` is longer than {MAX_ID_LEN} characters")));
-    }
-    if id.contains('\0') {
-        return Err(DecodeError(format!("`{name}` contains a NUL character")));
-    }
-    Ok(())
+    check_external_id(id, MAX_ID_LEN).map_err(|problem| DecodeError(format!("`{name}` {problem}")))
 }
 
 #[cfg(test)]

@@ -42,10 +42,18 @@ impl Registry {
         Self::default()
     }
 
-    /// Adds a handler (replacing one of the same kind).
+    /// Adds a handler (replacing one of the same kind); its kind becomes a metric label.
     pub fn register(mut self, handler: impl Handler) -> Self {
+        crate::telemetry::bounded::declare_job_kind(handler.kind());
         self.handlers.insert(handler.kind().to_string(), Arc::new(handler));
         self
+    }
+
+    /// The registered kinds, sorted.
+    pub fn kinds(&self) -> Vec<String> {
+        let mut kinds: Vec<String> = self.handlers.keys().cloned().collect();
+        kinds.sort();
+        kinds
     }
 
     /// The handler of a kind.

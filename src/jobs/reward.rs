@@ -29,7 +29,7 @@ impl Handler for RewardGrantHandler {
                 reward_type: &args.reward.kind,
                 item_id: &args.reward.item_id,
                 quantity: args.reward.quantity,
-                job_id: job.id,
+                job_id: Some(job.id),
             };
             let granted =
                 rewards::grant(&client, &grant).await.map_err(|error| error.to_string())?;

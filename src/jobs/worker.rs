@@ -93,6 +93,9 @@ impl WorkerPool {
         registry: Registry,
     ) -> Result<WorkerPool, StoreError> {
         jobs::register_worker(&pool.get().await?, &config.id, &config.queues).await?;
+        for queue in &config.queues {
+            crate::telemetry::bounded::declare_queue(queue);
+        }
         let slots = Arc::new(Semaphore::new(config.concurrency));
         let stop = CancellationToken::new();
         let (outcomes, received) = mpsc::unbounded_channel();

@@ -2,10 +2,12 @@
 //! checks the rules ([`check`]), marks the row claimed and enqueues the reward job. Statements
 //! in `sql/api/`.
 //!
-//! The reward job is the flush's `goal.completed` job (same kind, queue and arguments) with a
-//! unique key per player, goal and period ([`reward::claim_job`]). The flush enqueued one when
-//! the goal completed; whichever of the two runs first grants the reward, the other finds the
-//! grant (`reward_grants` primary key) and grants nothing. A second claim in the same period
+//! The claim grants the catalog's reward in its own transaction (`reward_grants`, once per
+//! player, goal and period), so a claim answered "claimed" has granted, whatever else is in
+//! the queue (issue 19: a cancelled or pre-empted reward job used to mean no grant). It also
+//! enqueues the flush's `goal.completed` job (same kind, queue and arguments) with a unique key
+//! per player, goal and period ([`reward::claim_job`]) for whatever follows a grant; its
+//! handler finds the grant (`reward_grants` primary key) and grants nothing again. A second claim in the same period
 //! finds the row claimed and returns the first claim's result without enqueueing anything.
 
 use chrono::{DateTime, Utc};
@@ -14,6 +16,7 @@ use futures::TryFutureExt;
 use tokio_postgres::types::ToSql;
 
 use super::jobs;
+use super::rewards::{self, Grant};
 use super::StoreError;
 use crate::catalog::Goal;
 use crate::types::{reward, GoalStatus, QueueSettings};
@@ -211,12 +214,25 @@ pub async fn claim(
                 tx.execute(&mark, &mark_params).map_err(StoreError::from),
                 jobs::enqueue(&tx, settings, std::slice::from_ref(&job)),
             )?;
+            // The grant itself, in the claim's transaction, with the catalog's reward: a claim
+            // that answers "claimed" has granted, whatever the queue holds or does later.
+            let job_id = ids.first().copied().flatten();
+            let grant = Grant {
+                user_id,
+                goal_id: &goal.goal_id,
+                period_end: row.expires_at,
+                reward_type: &goal.reward.kind,
+                item_id: &goal.reward.item_id,
+                quantity: goal.reward.quantity,
+                job_id,
+            };
+            rewards::grant(&tx, &grant).await?;
             tx.commit().await?;
             Ok(ClaimOutcome::Claimed {
                 claimed_at: now,
                 period_end: row.expires_at,
                 newly: true,
-                job_id: ids.first().copied().flatten(),
+                job_id,
             })
         }
         (Verdict::AlreadyClaimed, Some(row)) => Ok(ClaimOutcome::Claimed {

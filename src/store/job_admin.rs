@@ -8,7 +8,7 @@ use tokio_postgres::Row;
 
 use super::jobs;
 use super::StoreError;
-use crate::types::{JobState, QueueSettings};
+use crate::types::{reward, JobState, QueueSettings};
 
 const JOB_BY_ID: &str = include_str!("../../sql/api/job_by_id.sql");
 const LIVE_JOB_BY_KEY: &str = include_str!("../../sql/api/live_job_by_key.sql");
@@ -87,6 +87,11 @@ impl JobRecord {
 pub enum CancelOutcome {
     /// No such job.
     NotFound,
+    /// The job is of a kind the pipeline owns (a reward): nobody cancels it; nothing changed.
+    Reserved {
+        /// Its kind.
+        kind: String,
+    },
     /// The job is running or finished (`state`); nothing changed.
     NotCancellable {
         /// Its state.
@@ -130,13 +135,14 @@ pub async fn job<C: GenericClient>(client: &C, id: i64) -> Result<Option<JobReco
     Ok(client.query_opt(&statement, &[&id]).await?.as_ref().map(JobRecord::from_row))
 }
 
-/// The live job holding `unique_key`, if any.
+/// The live job of `kind` holding `unique_key`, if any.
 pub async fn live_job_by_key<C: GenericClient>(
     client: &C,
+    kind: &str,
     unique_key: &str,
 ) -> Result<Option<i64>, StoreError> {
     let statement = client.prepare_cached(LIVE_JOB_BY_KEY).await?;
-    Ok(client.query_opt(&statement, &[&unique_key]).await?.map(|r| r.get(0)))
+    Ok(client.query_opt(&statement, &[&kind, &unique_key]).await?.map(|r| r.get(0)))
 }
 
 /// Cancels a job that has not started, in one transaction with its dependents: children on
@@ -153,6 +159,10 @@ pub async fn cancel(
         return Ok(CancelOutcome::NotFound);
     };
     let state: JobState = row.get(0);
+    let kind: &str = row.get(1);
+    if reward::PIPELINE_KINDS.contains(&kind) {
+        return Ok(CancelOutcome::Reserved { kind: kind.to_string() });
+    }
     if state == JobState::Cancelled {
         return Ok(CancelOutcome::Cancelled {
             newly: false,
@@ -164,7 +174,7 @@ pub async fn cancel(
         return Ok(CancelOutcome::NotCancellable { state });
     }
     let statement = tx.prepare_cached(CANCEL_JOB).await?;
-    tx.execute(&statement, &[&id]).await?;
+    tx.execute(&statement, &[&id, &reward::PIPELINE_KINDS]).await?;
     let released = jobs::release(&tx, settings, &[id], true).await?;
     let cancelled = jobs::cancel_descendants(&tx, &[id]).await?;
     tx.commit().await?;

@@ -72,12 +72,13 @@ pub async fn enqueue<C: GenericClient>(
     }
     let rows = insert(client, settings, jobs, &vec![0; jobs.len()]).await?;
     // Rows come back in insertion order; deduplicated jobs are missing.
-    let mut by_key: HashMap<String, i64> = HashMap::new();
+    // Unique keys are scoped by kind (migration 0008).
+    let mut by_key: HashMap<(String, String), i64> = HashMap::new();
     let mut keyless = Vec::new();
-    for (id, key) in rows {
+    for (id, key, kind) in rows {
         match key {
             Some(key) => {
-                by_key.insert(key, id);
+                by_key.insert((kind, key), id);
             }
             None => keyless.push(id),
         }
@@ -86,7 +87,7 @@ pub async fn enqueue<C: GenericClient>(
     let ids: Vec<Option<i64>> = jobs
         .iter()
         .map(|job| match &job.unique_key {
-            Some(key) => by_key.remove(key),
+            Some(key) => by_key.remove(&(job.kind.clone(), key.clone())),
             None => keyless.next(),
         })
         .collect();
@@ -153,8 +154,11 @@ pub async fn enqueue_graph(
             pending[edge.child] += 1;
         }
     }
-    let ids: Vec<i64> =
-        insert(&tx, settings, &graph.jobs, &pending).await?.into_iter().map(|(id, _)| id).collect();
+    let ids: Vec<i64> = insert(&tx, settings, &graph.jobs, &pending)
+        .await?
+        .into_iter()
+        .map(|(id, _, _)| id)
+        .collect();
     if !graph.edges.is_empty() {
         let parents: Vec<i64> = graph
             .edges
@@ -181,7 +185,7 @@ async fn insert<C: GenericClient>(
     settings: &QueueSettings,
     jobs: &[NewJob],
     pending: &[i32],
-) -> Result<Vec<(i64, Option<String>)>, StoreError> {
+) -> Result<Vec<(i64, Option<String>, String)>, StoreError> {
     let kinds: Vec<&str> = jobs.iter().map(|j| j.kind.as_str()).collect();
     let queues: Vec<&str> = jobs.iter().map(|j| j.queue.as_str()).collect();
     let tenants: Vec<&str> = jobs.iter().map(|j| j.tenant.as_str()).collect();
@@ -217,7 +221,7 @@ async fn insert<C: GenericClient>(
         ),
     )
     .await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
 }
 
 /// Per job, its rank among the jobs of its queue and tenant (in input order) and how many

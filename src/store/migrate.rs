@@ -50,6 +50,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0007_byte_order_ids.sql",
         sql: include_str!("../../sql/0007_byte_order_ids.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_unique_keys_by_kind.sql",
+        sql: include_str!("../../sql/0008_unique_keys_by_kind.sql"),
+    },
 ];
 
 const LOCK: &str = include_str!("../../sql/migrate/lock.sql");

@@ -1,4 +1,4 @@
-//! Reward grants: what the `goal.completed` handler writes.
+//! Reward grants: what the `goal.completed` handler and a claim write.
 
 use deadpool_postgres::GenericClient;
 
@@ -22,8 +22,8 @@ pub struct Grant<'a> {
     pub item_id: &'a str,
     /// How many.
     pub quantity: i64,
-    /// The job granting it.
-    pub job_id: i64,
+    /// The job granting it (`None`: the claim granted it and enqueued no job).
+    pub job_id: Option<i64>,
 }
 
 /// Grants once per player, goal and period; returns whether this call granted it.

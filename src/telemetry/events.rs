@@ -2,10 +2,11 @@
 //! builds the event and calls `emit`, which writes the log line, the Prometheus families and,
 //! for the pipeline's events, its [`IngestStats`], in one place, so the three never disagree.
 //! Label values come from the closed sets of [`super::labels`] or from configuration (topics,
-//! queues, registered job kinds), never from a request.
+//! queues, registered job kinds: [`super::bounded`]), never from a request.
 
 use std::time::Duration;
 
+use super::bounded;
 use super::labels::{FlushResult, RebalanceKind, RetryOperation, SkipReason, Statement};
 use super::metrics::global as metrics;
 use super::IngestStats;
@@ -460,11 +461,9 @@ impl JobFinished<'_> {
     pub fn emit(self) {
         let metrics = metrics();
         let counter = if self.succeeded { &metrics.jobs_completed } else { &metrics.jobs_failed };
-        counter.with_label_values(&[self.kind]).inc();
-        metrics
-            .job_execution_duration
-            .with_label_values(&[self.kind])
-            .observe(self.took.as_secs_f64());
+        let kind = bounded::job_kind(self.kind);
+        counter.with_label_values(&[kind]).inc();
+        metrics.job_execution_duration.with_label_values(&[kind]).observe(self.took.as_secs_f64());
     }
 }
 
@@ -497,23 +496,26 @@ impl QueueSampled<'_> {
     pub fn emit(self) {
         let metrics = metrics();
         metrics.jobs_queued.reset();
+        // Undeclared queues share the `other` series: add, do not overwrite.
         for (queue, state, priority, jobs) in self.depth {
             let priority = priority.to_string();
             metrics
                 .jobs_queued
-                .with_label_values(&[queue, state.as_str(), priority.as_str()])
-                .set(*jobs);
+                .with_label_values(&[bounded::queue(queue), state.as_str(), priority.as_str()])
+                .add(*jobs);
         }
         metrics.jobs_oldest_available_age.reset();
         for (queue, age) in self.oldest_available {
-            metrics.jobs_oldest_available_age.with_label_values(&[queue]).set(*age);
+            let gauge =
+                metrics.jobs_oldest_available_age.with_label_values(&[bounded::queue(queue)]);
+            gauge.set(gauge.get().max(*age));
         }
     }
 }
 
 fn count_kinds(counter: &prometheus::IntCounterVec, kinds: &[&str]) {
     for kind in kinds {
-        counter.with_label_values(&[kind]).inc();
+        counter.with_label_values(&[bounded::job_kind(kind)]).inc();
     }
 }
 

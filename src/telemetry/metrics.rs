@@ -36,7 +36,7 @@ const JOB_BUCKETS: &[f64] =
     &[0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0];
 
 /// Job kinds known to the binary, initialised to 0 in the job families.
-pub const KNOWN_JOB_KINDS: &[&str] = &[crate::types::reward::KIND];
+pub const KNOWN_JOB_KINDS: &[&str] = crate::types::reward::PIPELINE_KINDS;
 
 /// Every metric family of the process.
 #[derive(Clone)]

@@ -2,12 +2,14 @@
 //! ([`metrics`], served by `GET /metrics`) and the ingest pipeline's own counters
 //! ([`IngestStats`], read by the demo, the logs and `/readyz`). Components emit typed
 //! [`events`], each of which writes the log line and the metrics in one place; label values
-//! come from the closed sets of [`labels`]. Statements over the [`slow`] thresholds are logged.
+//! come from the closed sets of [`labels`], or, for job kinds and queues, from what the process
+//! declared ([`bounded`]). Statements over the [`slow`] thresholds are logged.
 //!
 //! The metric registry and the slow-statement thresholds are process-wide, like the log
 //! subscriber: they are where the process reports, set once by [`init`], not configuration
 //! that components read.
 
+pub mod bounded;
 pub mod events;
 mod ingest_stats;
 pub mod labels;

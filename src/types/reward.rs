@@ -14,6 +14,10 @@ use crate::catalog::{Goal, Reward};
 pub const KIND: &str = "goal.completed";
 /// Queue of those jobs.
 pub const QUEUE: &str = "rewards";
+/// Every job kind the pipeline owns: no caller may enqueue or cancel one over the API.
+pub const PIPELINE_KINDS: &[&str] = &[KIND];
+/// Queues the pipeline owns: API callers may not put jobs in them (they would delay rewards).
+pub const PIPELINE_QUEUES: &[&str] = &[QUEUE];
 
 /// The job's arguments.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

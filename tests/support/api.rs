@@ -9,6 +9,9 @@ use serde_json::Value;
 
 use super::TestDb;
 
+/// Job kinds the test API accepts over HTTP (as if workers had handlers for them).
+pub const TEST_JOB_KINDS: &[&str] = &["email", "later", "sync", "k", "a", "b", "c", "d"];
+
 /// A running API and its database.
 pub struct TestApi {
     pub db: TestDb,
@@ -46,6 +49,7 @@ impl TestApi {
         let db = TestDb::new(pool_size).await;
         let catalog = Arc::new(Catalog::from_json(goalstream::catalog::EXAMPLE).unwrap());
         let mut settings = ApiSettings { pool_size, ..ApiSettings::default() };
+        settings.config.job_kinds = TEST_JOB_KINDS.iter().map(|k| k.to_string()).collect();
         tune(&mut settings);
         let mut config = Config::new(db.config.clone(), catalog.clone());
         config.api = Some(settings);

@@ -46,7 +46,9 @@ fn refuses_what_design_calls_malformed() {
         (r#"{"user_id":"u","stat_code":"s","delta":true}"#, "invalid type: boolean"),
         (r#"{"user_id":"u","stat_code":"s","delta":-1}"#, "negative"),
         (r#"{"user_id":"u","stat_code":"s","delta":99999999999999999999}"#, "i64"),
-        (r#"{"user_id":"u\u0000","stat_code":"s","delta":1}"#, "NUL"),
+        (r#"{"user_id":"u\u0000","stat_code":"s","delta":1}"#, "control character (U+0000)"),
+        (r#"{"user_id":"u\n","stat_code":"s","delta":1}"#, "control character (U+000A)"),
+        (r#"{"user_id":"u","stat_code":"s\u001b","delta":1}"#, "`stat_code` contains a control"),
     ] {
         let got = reason(json);
         assert!(got.contains(expected), "{json}: {got}");

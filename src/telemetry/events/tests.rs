@@ -76,3 +76,27 @@ fn a_committed_flush_counts_in_the_pipeline_and_the_families() {
     assert_eq!(IngestStats::get(&stats.rows_skipped), 2);
     assert_eq!(stats.latency_quantile_ms(1.0), (1_000, 2));
 }
+
+#[test]
+fn kinds_and_queues_nobody_declared_share_one_other_series() {
+    let enqueued = |kind: &str| metrics().jobs_enqueued.with_label_values(&[kind]).get();
+    let before = enqueued(crate::telemetry::bounded::OTHER);
+    let kinds: Vec<String> = (0..50).map(|i| format!("request-made-kind-{i}")).collect();
+    let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
+    JobsEnqueued { kinds: &kinds }.emit();
+    assert_eq!(enqueued(crate::telemetry::bounded::OTHER), before + 50);
+    let text = metrics().render();
+    assert!(!text.contains("request-made-kind-"), "no series per request value");
+
+    let depth: Vec<(&str, JobState, i16, i64)> = vec![
+        ("undeclared-q1", JobState::Available, 3, 2),
+        ("undeclared-q2", JobState::Available, 3, 5),
+    ];
+    let oldest = [("undeclared-q1", 4.0), ("undeclared-q2", 9.0)];
+    QueueSampled { depth: &depth, oldest_available: &oldest }.emit();
+    let queued = metrics().jobs_queued.with_label_values(&["other", "available", "3"]).get();
+    assert_eq!(queued, 7, "the undeclared queues add up");
+    let age = metrics().jobs_oldest_available_age.with_label_values(&["other"]).get();
+    assert_eq!(age, 9.0);
+    assert!(!metrics().render().contains("undeclared-q"));
+}
