@@ -56,7 +56,7 @@ async fn main() -> anyhow::Result<()> {
     }
     jobs::enqueue_graph(&mut pool.get().await?, &QueueSettings::default(), &graph).await?;
 
-    let worker = WorkerConfig::new(vec!["default".into()], 4).listening(config.pg_config()?);
+    let worker = WorkerConfig::new(vec!["default".into()], 4).listening(config.clone());
     let registry = builtin_handlers().register(Greet);
     let service = JobService::start(worker, pool.clone(), registry).await?;
     let client = pool.get().await?;

@@ -3,12 +3,14 @@
 #
 # Usage: scripts/test.sh [extra arguments for cargo nextest / cargo test]
 #
-# Starts the local PostgreSQL if needed (scripts/dev-up.sh). Tests create the database
+# Installs missing system packages (scripts/deps.sh), starts the local PostgreSQL if needed
+# (scripts/dev-up.sh). Tests create the database
 # goalstream_test when missing and work in a schema of their own each
 # (GOALSTREAM_TEST_DATABASE_URL overrides the database). Uses cargo-nextest when installed,
 # else cargo test.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+scripts/deps.sh
 scripts/dev-up.sh
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --no-fail-fast "$@"

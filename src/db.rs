@@ -1,15 +1,24 @@
 //! Connections to Postgres, without knowing what goalstream stores: settings parsed from
 //! `DATABASE_URL` ([`DbConfig`], with the session's timeouts), pools that run a caller's setup
 //! statements on every new connection ([`create_pool`]; the store's `connect` gives it the
-//! flush's staging table), single connections ([`connect_once`]), errors in one line
-//! ([`describe_error`]); [`get`] times the wait for a pooled connection and [`timed`] times the
+//! flush's staging table), single connections ([`connect_once`], [`connect`]), TLS as libpq
+//! does it ([`tls`]), connects bounded by a timeout, errors in one line that name their cause
+//! ([`DbError`], [`describe_error`]); [`get`] times the wait for a pooled connection and [`timed`] times the
 //! hot statements (logged when slow: [`crate::telemetry::slow`]).
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
 use deadpool_postgres::{HookError, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use tokio_postgres::NoTls;
+use postgres_openssl::{MakeTlsConnector, TlsStream};
+use tokio_postgres::Socket;
+
+mod error;
+mod params;
+pub mod tls;
+
+pub use error::{describe_error, DbError};
+use tls::TlsSettings;
 
 use crate::telemetry::events::{PoolWaited, StatementTimed};
 use crate::telemetry::labels::Statement;
@@ -19,7 +28,8 @@ use crate::telemetry::SlowThresholds;
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/goalstream";
 /// How long `get()` waits for a free connection before failing (retryable).
 pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long opening one connection may take.
+/// How long opening one connection may take (TCP, TLS and the start-up handshake) when
+/// neither `connect_timeout` in the URL nor `--db-connect-timeout-ms` says otherwise.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Longest a statement may run before Postgres cancels it (`statement_timeout`): a runaway
@@ -61,6 +71,10 @@ pub struct DbArgs {
     /// logged at that level with its name and duration.
     #[arg(long, env = "GOALSTREAM_SLOW_STATEMENT_MS", default_value = "50,100,500", global = true)]
     pub slow_statement_ms: SlowThresholds,
+    /// Longest opening one Postgres connection may take: TCP, TLS and the start-up handshake
+    /// (ms). Overrides `connect_timeout` in DATABASE_URL; without either, 5 s.
+    #[arg(long, env = "GOALSTREAM_DB_CONNECT_TIMEOUT_MS", global = true, value_parser = clap::value_parser!(u64).range(1..))]
+    pub db_connect_timeout_ms: Option<u64>,
 }
 
 impl DbArgs {
@@ -75,7 +89,9 @@ impl DbArgs {
 
     /// Settings for `url` with `pool_size` connections and these session options.
     pub fn config(&self, url: impl Into<String>, pool_size: usize) -> DbConfig {
-        DbConfig::new(url, pool_size).with_session(self.session())
+        let mut config = DbConfig::new(url, pool_size).with_session(self.session());
+        config.connect_timeout = self.db_connect_timeout_ms.map(Duration::from_millis);
+        config
     }
 }
 
@@ -116,6 +132,8 @@ pub struct DbConfig {
     pub search_path: Option<String>,
     /// Session timeouts.
     pub session: SessionSettings,
+    /// Connect timeout overriding the URL's `connect_timeout`.
+    pub connect_timeout: Option<Duration>,
 }
 
 impl DbConfig {
@@ -126,6 +144,7 @@ impl DbConfig {
             pool_size,
             search_path: None,
             session: SessionSettings::default(),
+            connect_timeout: None,
         }
     }
 
@@ -147,15 +166,26 @@ impl DbConfig {
         self
     }
 
-    /// The parsed connection settings, with a clear error for a malformed URL.
+    /// The TLS parameters of the URL (`sslmode`, `sslrootcert`, `sslcert`, `sslkey`).
+    pub fn tls(&self) -> Result<TlsSettings, DbError> {
+        TlsSettings::from_params(&params::take(&self.url, tls::KEYS).params)
+    }
+
+    /// The parsed connection settings, with a clear error for a malformed URL. Its
+    /// `get_connect_timeout` is the one in force; its `ssl_mode` what [`Self::tls`] negotiates.
     pub fn pg_config(&self) -> Result<tokio_postgres::Config, DbError> {
-        let mut config: tokio_postgres::Config = self
-            .url
+        let taken = params::take(&self.url, tls::KEYS);
+        let tls = TlsSettings::from_params(&taken.params)?;
+        let mut config: tokio_postgres::Config = taken
+            .rest
             .parse()
             .map_err(|error| DbError::Config(format!("invalid DATABASE_URL: {error}")))?;
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(DEFAULT_CONNECT_TIMEOUT);
-        }
+        config.ssl_mode(tls.negotiation());
+        match (self.connect_timeout, config.get_connect_timeout()) {
+            (Some(timeout), _) => config.connect_timeout(timeout),
+            (None, Some(_)) => &mut config,
+            (None, None) => config.connect_timeout(DEFAULT_CONNECT_TIMEOUT),
+        };
         let mut options: Vec<String> = config.get_options().map(String::from).into_iter().collect();
         if let Some(schema) = &self.search_path {
             if !schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
@@ -179,56 +209,19 @@ impl DbConfig {
     }
 }
 
-/// The pool could not be built or the database is unreachable.
-#[derive(Debug, thiserror::Error)]
-pub enum DbError {
-    /// Bad settings.
-    #[error("{0}")]
-    Config(String),
-    /// Postgres refused or could not be reached.
-    // The Postgres error is described in the message, not chained as a source.
-    #[error("cannot connect to Postgres ({target}): {}. Is it running? scripts/dev-up.sh starts a local one", describe_error(.cause))]
-    Connect {
-        /// Host, port and database, without credentials.
-        target: String,
-        /// Why.
-        cause: tokio_postgres::Error,
-    },
-    /// The pool could not hand out a first connection.
-    #[error("database pool: {0}")]
-    Pool(deadpool_postgres::PoolError),
-}
-
 /// Statements run on every new connection of a pool (temp tables and the like), as one batch.
 pub type SessionSetup = Option<&'static str>;
 
-/// A Postgres error in one line: SQLSTATE, message, detail and hint when the server sent
-/// them, else the client-side cause (connection refused, closed, ...).
-pub fn describe_error(error: &tokio_postgres::Error) -> String {
-    if let Some(db) = error.as_db_error() {
-        let mut text = format!("{} ({})", db.message(), db.code().code());
-        if let Some(detail) = db.detail() {
-            text.push_str(&format!("; detail: {detail}"));
-        }
-        if let Some(hint) = db.hint() {
-            text.push_str(&format!("; hint: {hint}"));
-        }
-        return text;
-    }
-    match std::error::Error::source(error) {
-        Some(cause) => format!("{error}: {cause}"),
-        None => error.to_string(),
-    }
-}
-
 /// Opens a pool whose new connections first run `setup`, and checks that one connection
-/// works, so a bad URL fails at start, clearly.
+/// works, so a bad URL, a refused certificate or a silent host fails at start, clearly.
 pub async fn create_pool(config: &DbConfig, setup: SessionSetup) -> Result<Pool, DbError> {
     let pg_config = config.pg_config()?;
+    let tls = config.tls()?;
     let target = describe(&pg_config);
+    let timeout = pg_config.get_connect_timeout().copied().unwrap_or(DEFAULT_CONNECT_TIMEOUT);
     let manager = Manager::from_config(
         pg_config,
-        NoTls,
+        tls.connector()?,
         // Fast recycling keeps the session, and with it the temp staging table and the
         // prepared statements; a broken connection is still detected and replaced.
         ManagerConfig { recycling_method: RecyclingMethod::Fast },
@@ -237,7 +230,8 @@ pub async fn create_pool(config: &DbConfig, setup: SessionSetup) -> Result<Pool,
         .max_size(config.pool_size.max(1))
         .runtime(Runtime::Tokio1)
         .wait_timeout(Some(DEFAULT_WAIT_TIMEOUT))
-        .create_timeout(Some(DEFAULT_CONNECT_TIMEOUT))
+        // tokio-postgres bounds only the TCP connect; this bounds TLS and start-up too.
+        .create_timeout(Some(timeout))
         .post_create(deadpool_postgres::Hook::async_fn(move |client, _| {
             Box::pin(async move {
                 match setup {
@@ -254,9 +248,33 @@ pub async fn create_pool(config: &DbConfig, setup: SessionSetup) -> Result<Pool,
         Ok(_) => Ok(pool),
         Err(deadpool_postgres::PoolError::Backend(cause))
         | Err(deadpool_postgres::PoolError::PostCreateHook(HookError::Backend(cause))) => {
-            Err(DbError::Connect { target, cause })
+            Err(DbError::connect(target, cause, &tls.to_string()))
+        }
+        Err(deadpool_postgres::PoolError::Timeout(_)) => {
+            Err(DbError::Timeout { target, after: timeout })
         }
         Err(error) => Err(DbError::Pool(error)),
+    }
+}
+
+/// A connection and its driver, TLS or not as the URL says.
+pub type Connection = tokio_postgres::Connection<Socket, TlsStream<Socket>>;
+
+/// Opens one connection with `pg_config` (from [`DbConfig::pg_config`], perhaps changed) and
+/// `config`'s TLS settings, within the connect timeout; the caller drives the connection.
+pub async fn connect(
+    config: &DbConfig,
+    pg_config: &tokio_postgres::Config,
+) -> Result<(tokio_postgres::Client, Connection), DbError> {
+    let tls = config.tls()?;
+    let connector: MakeTlsConnector = tls.connector()?;
+    let timeout = pg_config.get_connect_timeout().copied().unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+    // tokio-postgres bounds only the TCP connect; a host that accepts and never answers
+    // would hold the start-up handshake forever.
+    match tokio::time::timeout(timeout, pg_config.connect(connector)).await {
+        Ok(Ok(pair)) => Ok(pair),
+        Ok(Err(cause)) => Err(DbError::connect(describe(pg_config), cause, &tls.to_string())),
+        Err(_) => Err(DbError::Timeout { target: describe(pg_config), after: timeout }),
     }
 }
 
@@ -270,22 +288,9 @@ pub async fn connect_once(
     if let Some(dbname) = dbname {
         pg_config.dbname(dbname);
     }
-    let (client, connection) = pg_config
-        .connect(NoTls)
-        .await
-        .map_err(|cause| DbError::Connect { target: describe(&pg_config), cause })?;
+    let (client, connection) = connect(config, &pg_config).await?;
     tokio::spawn(connection);
     Ok(client)
-}
-
-impl DbError {
-    /// The Postgres error behind a failed connection, if that is what this is.
-    pub fn connect_cause(&self) -> Option<&tokio_postgres::Error> {
-        match self {
-            DbError::Connect { cause, .. } => Some(cause),
-            _ => None,
-        }
-    }
 }
 
 /// `host:port/dbname` for messages, never the password.

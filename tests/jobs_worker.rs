@@ -281,12 +281,15 @@ async fn a_listening_worker_is_woken_by_notifications_and_catches_up_after_recon
         _ => "127.0.0.1:5432".to_string(),
     };
     let proxy = PgProxy::start(&upstream).await.unwrap();
-    let mut listen = tokio_postgres::Config::new();
-    listen
-        .host("127.0.0.1")
-        .port(proxy.port())
-        .user(direct.get_user().unwrap_or("postgres"))
-        .dbname(direct.get_dbname().unwrap_or("postgres"));
+    let listen = goalstream::db::DbConfig::new(
+        format!(
+            "postgres://{}@127.0.0.1:{}/{}",
+            direct.get_user().unwrap_or("postgres"),
+            proxy.port(),
+            direct.get_dbname().unwrap_or("postgres")
+        ),
+        1,
+    );
     // Polling so slow that only a notification (or the reconnection's wake-up) explains a
     // pickup within the test's waits.
     let mut config = fast(&["default"]).listening(listen);

@@ -240,8 +240,8 @@ async fn start_jobs(config: &Config, settings: &JobsSettings) -> anyhow::Result<
     );
     anyhow::ensure!(settings.pool_size >= 2, "--job-pool-size must be at least 2");
     let job_db = config.db.clone().with_pool_size(settings.pool_size);
-    let mut worker = WorkerConfig::new(settings.queues.clone(), settings.concurrency)
-        .listening(job_db.pg_config()?);
+    let mut worker =
+        WorkerConfig::new(settings.queues.clone(), settings.concurrency).listening(job_db.clone());
     worker.settings = settings.queue;
     let service =
         JobService::start(worker, store::connect(&job_db).await?, settings.handlers.clone())

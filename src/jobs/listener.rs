@@ -12,9 +12,10 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_postgres::AsyncMessage;
 use tokio_util::sync::CancellationToken;
 
+use crate::db::{self, DbConfig};
 use crate::retry::Backoff;
 use crate::store::{jobs, StoreError};
 
@@ -54,13 +55,14 @@ impl Wakeups {
 
 /// The listening connection.
 pub struct Listener {
-    config: tokio_postgres::Config,
+    config: DbConfig,
     wakeups: Arc<Wakeups>,
 }
 
 impl Listener {
-    /// A listener connecting with `config` and waking `wakeups`.
-    pub fn new(config: tokio_postgres::Config, wakeups: Arc<Wakeups>) -> Self {
+    /// A listener connecting with `config` (TLS and connect timeout included) and waking
+    /// `wakeups`.
+    pub fn new(config: DbConfig, wakeups: Arc<Wakeups>) -> Self {
         Listener { config, wakeups }
     }
 
@@ -90,7 +92,11 @@ impl Listener {
     /// One connection: connects, listens, wakes every dispatcher, then forwards notifications
     /// until the connection fails; returns why.
     pub async fn run_once(&self) -> StoreError {
-        let (client, mut connection) = match self.config.connect(NoTls).await {
+        let connected = match self.config.pg_config() {
+            Ok(pg_config) => db::connect(&self.config, &pg_config).await,
+            Err(error) => Err(error),
+        };
+        let (client, mut connection) = match connected {
             Ok(pair) => pair,
             Err(error) => return error.into(),
         };

@@ -48,7 +48,7 @@ pub struct WorkerConfig {
     pub settings: QueueSettings,
     /// Connection settings of the LISTEN connection that wakes idle producers (outside the
     /// pool); `None`: poll only.
-    pub listen: Option<tokio_postgres::Config>,
+    pub listen: Option<crate::db::DbConfig>,
 }
 
 impl WorkerConfig {
@@ -66,7 +66,7 @@ impl WorkerConfig {
     }
 
     /// The same settings, woken by notifications on a connection opened with `config`.
-    pub fn listening(mut self, config: tokio_postgres::Config) -> Self {
+    pub fn listening(mut self, config: crate::db::DbConfig) -> Self {
         self.listen = Some(config);
         self
     }

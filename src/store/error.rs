@@ -31,7 +31,8 @@ pub enum StoreError {
     #[error("database pool: {0}")]
     Pool(deadpool_postgres::PoolError),
     /// The database could not be opened (unreachable, refused, bad settings).
-    #[error("{0}")]
+    // Transparent: "{0}" with the error also as the source printed it twice under `{:#}`.
+    #[error(transparent)]
     Open(#[from] DbError),
     /// A migration could not be applied.
     #[error("migration {version} ({name}) failed: {}", describe(.cause))]

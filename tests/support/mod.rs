@@ -7,6 +7,7 @@ pub mod app;
 pub mod fixtures;
 pub mod http;
 pub mod kafka;
+pub mod pg_cluster;
 pub mod pg_proxy;
 
 use std::sync::atomic::{AtomicU32, Ordering};

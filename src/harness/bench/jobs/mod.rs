@@ -119,7 +119,7 @@ fn result(scenario: &str, value: f64, unit: &'static str, target: Option<f64>) -
 struct Bench {
     pool: Pool,
     /// Connection settings of the workers' LISTEN connection.
-    listen: tokio_postgres::Config,
+    listen: crate::db::DbConfig,
     settings: QueueSettings,
     args: JobsBenchArgs,
 }
@@ -191,7 +191,7 @@ pub async fn run(base: &DbConfig, args: &JobsBenchArgs) -> anyhow::Result<Vec<Jo
     // bench itself do.
     let scratch = Scratch::create(&base.clone().with_pool_size(8), SCHEMA).await?;
     let bench = Bench {
-        listen: scratch.config.pg_config()?,
+        listen: scratch.config.clone(),
         pool: scratch.pool.clone(),
         settings: QueueSettings::default(),
         args: args.clone(),
