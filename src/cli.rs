@@ -103,7 +103,8 @@ pub enum Command {
     Bench(BenchCommand),
     /// Load harness: a tier (smoke, normal, peak, endurance) through the real pipeline with
     /// API traffic beside it (--api-url); latency percentiles, lag and memory over time, and a
-    /// verdict from the database (lost / duplicated increments). Writes docs/load-report.md.
+    /// verdict on every target (lost / duplicated increments, durable, speed, latency). Writes
+    /// its report and plots under --out DIR (default: a new folder in the working directory).
     Load(LoadArgs),
     /// Chaos scenarios (kill-consumer, rebalance, pg-outage, broker-restart, malformed-flood,
     /// worker-kill), each bounded and ending with a verdict from the database: 0 lost, 0

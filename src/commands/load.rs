@@ -11,6 +11,7 @@ use crate::db::DbConfig;
 use crate::harness::load::driver::{self, DEFAULT_SCHEMA};
 use crate::harness::load::output;
 use crate::harness::load::profile::{parse_duration, Profile, ProfileName};
+use crate::harness::load::target::VerdictMode;
 
 /// Options of `goalstream load`.
 #[derive(Debug, Clone, Args)]
@@ -43,9 +44,19 @@ pub struct LoadArgs {
     /// Schema to recreate and work in.
     #[arg(long, default_value = DEFAULT_SCHEMA)]
     pub schema: String,
-    /// Where the report files go: DIR/load/<tier>.json, DIR/load/*.svg, DIR/load-report.md.
-    #[arg(long, default_value = "docs")]
-    pub report_dir: PathBuf,
+    /// Where the report files go: DIR/load/<tier>.json, DIR/load/*.svg, DIR/load-report.md;
+    /// default: a new folder `goalstream-load-<UTC time>` in the working directory (copy the
+    /// reports you mean to keep into docs/ yourself).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// What decides `passed` and the exit status: every target (speed and latency too), or
+    /// correctness only (lost, duplicated, durable, errors). The JSON says which.
+    #[arg(long, value_enum, default_value_t = VerdictMode::All)]
+    pub verdict: VerdictMode,
+    /// Test-only: sleep this long (ms) inside every flush (a deliberately slowed build, which
+    /// the verdict must fail).
+    #[arg(long, env = "GOALSTREAM_TEST_FLUSH_DELAY_MS", default_value_t = 0, hide = true)]
+    pub test_flush_delay_ms: u64,
     /// Do not write report files.
     #[arg(long)]
     pub no_report: bool,
@@ -74,7 +85,8 @@ impl LoadArgs {
     }
 }
 
-/// Runs the tier; fails when the verdict or a correctness target fails.
+/// Runs the tier; fails when it did not pass (every target, or correctness only with
+/// `--verdict correctness`).
 pub async fn run(db: &DbConfig, catalog_path: &Path, args: &LoadArgs) -> anyhow::Result<()> {
     let catalog = Arc::new(super::load_catalog(catalog_path)?);
     let config = driver::Config {
@@ -85,25 +97,39 @@ pub async fn run(db: &DbConfig, catalog_path: &Path, args: &LoadArgs) -> anyhow:
         schema: args.schema.clone(),
         progress: true,
         seed: 42,
+        flush_delay: Duration::from_millis(args.test_flush_delay_ms),
     };
-    let report = driver::run(db, catalog, &config).await?;
+    let mut report = driver::run(db, catalog, &config).await?;
+    report.verdict_mode = args.verdict;
     print!("{}", report.text());
     if !args.no_report {
-        let path = output::save(&args.report_dir, &report)?;
+        let dir = match &args.out {
+            Some(dir) => dir.clone(),
+            None => default_out(),
+        };
+        let path = output::save(&dir, &report)?;
         println!("report: {}", path.display());
     }
     if args.json {
         println!("{}", report.json_line());
     }
+    let missed: Vec<String> = report
+        .targets()
+        .iter()
+        .filter(|t| !t.met)
+        .map(|t| format!("{} (measured {}, threshold {})", t.name, t.measured, t.threshold))
+        .collect();
     anyhow::ensure!(
         report.passed(),
-        "load tier {} failed: lost {}, duplicated {}, not durable {}, errors {}{}",
+        "load tier {} failed: missed {}{}",
         report.profile.as_str(),
-        report.lost,
-        report.duplicated,
-        report.not_durable,
-        report.errors,
+        missed.join(", "),
         report.notes.iter().map(|n| format!("; {n}")).collect::<String>()
     );
     Ok(())
+}
+
+/// A new folder in the working directory, named after the time of the run.
+fn default_out() -> PathBuf {
+    PathBuf::from(format!("goalstream-load-{}", chrono::Utc::now().format("%Y%m%dT%H%M%SZ")))
 }

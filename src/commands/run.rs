@@ -70,6 +70,10 @@ pub struct RunArgs {
     /// events are then read again by the next owner).
     #[arg(long, env = "GOALSTREAM_REVOKE_TIMEOUT_MS", default_value_t = 20_000)]
     pub revoke_timeout_ms: u64,
+    /// Test-only: sleep this long (ms) inside every flush transaction, between the COPY and
+    /// the merge (a deliberately slowed build for the CI gates; chaos kills land there).
+    #[arg(long, env = "GOALSTREAM_TEST_FLUSH_DELAY_MS", default_value_t = 0, hide = true)]
+    pub test_flush_delay_ms: u64,
     /// Payloads over this many bytes are dead-lettered.
     #[arg(long, env = "GOALSTREAM_MAX_PAYLOAD_BYTES", default_value_t = DEFAULT_MAX_PAYLOAD_BYTES)]
     pub max_payload_bytes: usize,
@@ -189,6 +193,7 @@ impl RunArgs {
             workers,
             revoke_timeout: Duration::from_millis(self.revoke_timeout_ms),
             assign_timeout: DEFAULT_ASSIGN_TIMEOUT,
+            flush_delay: Duration::from_millis(self.test_flush_delay_ms),
         })
     }
 }

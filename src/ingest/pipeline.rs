@@ -41,6 +41,9 @@ pub struct PipelineConfig {
     pub revoke_timeout: Duration,
     /// Bound on reading stored offsets at assignment.
     pub assign_timeout: Duration,
+    /// Test-only: sleep this long inside every flush, between the COPY and the merge (see
+    /// [`ProgressStore::with_flush_delay`]); zero in production.
+    pub flush_delay: Duration,
 }
 
 impl PipelineConfig {
@@ -52,6 +55,7 @@ impl PipelineConfig {
             workers: workers.max(1),
             revoke_timeout: DEFAULT_REVOKE_TIMEOUT,
             assign_timeout: DEFAULT_ASSIGN_TIMEOUT,
+            flush_delay: Duration::ZERO,
         }
     }
 }
@@ -74,6 +78,10 @@ impl Pipeline {
         pool: Pool,
         stats: Arc<IngestStats>,
     ) -> Result<Pipeline, KafkaError> {
+        let store = match config.flush_delay.is_zero() {
+            true => store,
+            false => store.with_flush_delay(config.flush_delay),
+        };
         let hard_stop = CancellationToken::new();
         let (control_tx, control_rx) = mpsc::unbounded_channel();
         let mut inputs = Vec::with_capacity(config.workers);

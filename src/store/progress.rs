@@ -11,6 +11,7 @@
 //! ([`SESSION_SETUP`], run by [`super::connect`]'s pools) and emptied by every commit.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Client, GenericClient};
@@ -113,13 +114,27 @@ pub struct ProgressStore {
     catalog: Arc<Catalog>,
     /// How completion jobs are queued; `None`: completed goals enqueue nothing.
     completion_jobs: Option<QueueSettings>,
+    /// Test-only slowdown between the COPY and the merge (zero in production).
+    flush_delay: Duration,
 }
 
 impl ProgressStore {
     /// A store for updates that refer to goals of `catalog`; every goal completed by a flush
     /// enqueues a `goal.completed` job ([`reward::job`]) in the same transaction.
     pub fn new(catalog: Arc<Catalog>) -> Self {
-        ProgressStore { catalog, completion_jobs: Some(QueueSettings::default()) }
+        ProgressStore {
+            catalog,
+            completion_jobs: Some(QueueSettings::default()),
+            flush_delay: Duration::ZERO,
+        }
+    }
+
+    /// The same store, sleeping `delay` inside every flush transaction between the COPY and
+    /// the merge. Test-only: a deliberately slowed build, which the load and perf smoke gates
+    /// must fail, and a wide window between COPY and COMMIT for the chaos kills.
+    pub fn with_flush_delay(mut self, delay: Duration) -> Self {
+        self.flush_delay = delay;
+        self
     }
 
     /// The same store, enqueueing no job for completed goals.
@@ -182,6 +197,11 @@ impl ProgressStore {
             sink.finish().await
         })
         .await?;
+        // Evidence for the chaos scenarios that a kill landed between the COPY and the COMMIT.
+        tracing::debug!(rows = staged, "staged; merge and commit next");
+        if !self.flush_delay.is_zero() {
+            tokio::time::sleep(self.flush_delay).await;
+        }
 
         // Everything else is sent at once and runs in this order; the client waits once. The
         // offset fence comes first, so its row locks order flushes of the same partitions. Every

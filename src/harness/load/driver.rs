@@ -18,6 +18,7 @@ use super::http::BaseUrl;
 use super::profile::Profile;
 use super::report::{Latency, Memory, TierReport};
 use super::sampler::{self, Sampler};
+use super::target::VerdictMode;
 use super::{sizing, verdict};
 use crate::app::{ApiSettings, App, Config as AppConfig, Listeners, PipelineSettings};
 use crate::catalog::Catalog;
@@ -57,6 +58,8 @@ pub struct Config {
     pub progress: bool,
     /// Seed of the synthetic stream.
     pub seed: u64,
+    /// Test-only: sleep this long inside every flush (a deliberately slowed build).
+    pub flush_delay: Duration,
 }
 
 /// Runs one tier and returns its report.
@@ -82,7 +85,11 @@ pub async fn run(
     let serve_api = api_base.is_none() && config.in_process_api;
     let mut app = AppConfig::new(scratch.config.clone(), catalog.clone());
     let consumer = broker.consumer_config(&group, &topic);
-    app.pipeline = Some(PipelineSettings::new(PipelineConfig::new(consumer, profile.workers)));
+    let pipeline = PipelineConfig {
+        flush_delay: config.flush_delay,
+        ..PipelineConfig::new(consumer, profile.workers)
+    };
+    app.pipeline = Some(PipelineSettings::new(pipeline));
     app.api = serve_api.then(ApiSettings::default);
     app.shutdown_timeout = SHUTDOWN_TIMEOUT;
     let api_listener = match serve_api {
@@ -239,6 +246,7 @@ pub async fn run(
         notes,
         hints,
         samples,
+        verdict_mode: VerdictMode::All,
     })
 }
 

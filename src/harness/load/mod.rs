@@ -8,8 +8,9 @@
 //! - [`sampler`]: produced / consumed / durable, lag and RSS, once per second.
 //! - [`api`] and [`http`]: virtual users against the REST API, latency per endpoint.
 //! - [`verdict`]: lost and duplicated increments, database vs produced.
+//! - [`target`]: each tier's targets (threshold, measured, met) and what `passed` judges.
 //! - [`sizing`]: a hint when the progress table outgrew the server's cache.
-//! - [`report`], [`plot`], [`output`]: the summary, `--json`, SVG plots, `docs/load-report.md`.
+//! - [`report`], [`plot`], [`output`]: the summary, `--json`, SVG plots, `<out>/load-report.md`.
 //!
 //! The chaos scenarios (`goalstream chaos`) reuse the broker, verdict and report parts; they
 //! live in [`crate::harness::chaos`].
@@ -24,4 +25,5 @@ pub mod profile;
 pub mod report;
 pub mod sampler;
 pub mod sizing;
+pub mod target;
 pub mod verdict;
