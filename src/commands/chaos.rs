@@ -57,6 +57,10 @@ pub struct ChaosArgs {
     /// Print one JSON object per scenario, the last one on the last line.
     #[arg(long)]
     pub json: bool,
+    /// Test-only: run kill-consumer, rebalance and broker-restart without their fault (a
+    /// graceful stop instead of the kill; no revoke kill; no outage): each must then fail.
+    #[arg(long, hide = true)]
+    pub no_fault: bool,
 }
 
 /// Options of the hidden `goalstream chaos-worker`.
@@ -85,6 +89,7 @@ pub async fn run(db: &DbConfig, catalog_path: &Path, args: &ChaosArgs) -> anyhow
     options.job_ms = args.job_ms;
     options.brokers = args.brokers.clone();
     options.kafka_up = args.kafka_up.clone();
+    options.inject_fault = !args.no_fault;
     options.log_dir =
         args.log_dir.clone().unwrap_or_else(|| std::env::temp_dir().join("goalstream-chaos"));
     let scenarios = if args.all { Scenario::ALL.to_vec() } else { args.scenarios.clone() };

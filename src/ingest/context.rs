@@ -209,6 +209,9 @@ impl IngestContext {
 
     fn revoke(&self, partitions: &[Partition], lost: bool) {
         let Some(workers) = self.workers.lock().expect("not poisoned").clone() else { return };
+        // Logged before the workers flush (the `partitions released` line comes after): the
+        // rebalance chaos scenario proves its kill landed between the two.
+        tracing::info!(partitions = ?names(partitions), lost, "revoke started: flushing first");
         let mut per_worker: Vec<Vec<Partition>> = vec![Vec::new(); workers.len()];
         for partition in partitions {
             per_worker[Self::worker_of(partition, workers.len())].push(partition.clone());

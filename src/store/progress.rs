@@ -198,7 +198,7 @@ impl ProgressStore {
         })
         .await?;
         // Evidence for the chaos scenarios that a kill landed between the COPY and the COMMIT.
-        tracing::debug!(rows = staged, "staged; merge and commit next");
+        tracing::debug!(rows = staged, "flush staged");
         if !self.flush_delay.is_zero() {
             tokio::time::sleep(self.flush_delay).await;
         }

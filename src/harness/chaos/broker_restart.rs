@@ -1,5 +1,8 @@
 //! The broker goes down mid-stream and comes back with its log. The producer and the consumer
 //! reconnect; the pipeline resumes at the right offsets: nothing lost, nothing applied twice.
+//! The pipeline's own consumed-records counter proves the outage: it must stand still over
+//! the outage once the records fetched before it are handed over (the first second), and move
+//! again after; the scenario fails otherwise.
 //!
 //! By default on the in-process mock cluster: `broker_down` / `broker_up` close every
 //! connection and refuse new ones, its log kept, as a restarted broker looks to its clients.
@@ -18,6 +21,12 @@ use super::stage::{start_pipeline, ChaosReport, Stage, EVERY_EVENT_DURABLE};
 use super::Options;
 use crate::telemetry::IngestStats;
 
+/// Time for the records fetched before the outage to reach the pipeline.
+const FETCHED_DRAIN: Duration = Duration::from_secs(1);
+/// The check that proves the fault.
+pub const CONSUMPTION_STOPPED: &str =
+    "consumption stopped while the broker was down (consumed counter still after the first second)";
+
 /// Runs the scenario: the outage starts after a third of the production time.
 pub async fn run(stage: &Stage, options: &Options) -> anyhow::Result<ChaosReport> {
     let process = match stage.broker.in_process {
@@ -29,18 +38,29 @@ pub async fn run(stage: &Stage, options: &Options) -> anyhow::Result<ChaosReport
     let producing = stage.produce(events, options.rate, options.users, 0.001)?;
     tokio::time::sleep(Duration::from_secs(options.seconds / 3)).await;
     let consumed_at_down = IngestStats::get(&stats.consumed);
-    match &process {
-        Some(process) => process.kill().await?,
-        None => stage.broker.take_down()?,
+    if options.inject_fault {
+        match &process {
+            Some(process) => process.kill().await?,
+            None => stage.broker.take_down()?,
+        }
+        tracing::warn!(
+            outage_s = options.outage_s,
+            killed = process.is_some(),
+            "chaos: broker down"
+        );
     }
-    tracing::warn!(outage_s = options.outage_s, killed = process.is_some(), "chaos: broker down");
-    tokio::time::sleep(Duration::from_secs(options.outage_s)).await;
+    let outage = Duration::from_secs(options.outage_s);
+    tokio::time::sleep(FETCHED_DRAIN.min(outage / 2)).await;
+    let consumed_after_drain = IngestStats::get(&stats.consumed);
+    tokio::time::sleep(outage.saturating_sub(FETCHED_DRAIN.min(outage / 2))).await;
     let consumed_at_up = IngestStats::get(&stats.consumed);
-    match &process {
-        Some(process) => process.restart().await?,
-        None => stage.broker.bring_up()?,
+    if options.inject_fault {
+        match &process {
+            Some(process) => process.restart().await?,
+            None => stage.broker.bring_up()?,
+        }
+        tracing::warn!("chaos: broker up");
     }
-    tracing::warn!("chaos: broker up");
     let produced = producing.await??;
     // The log as the broker holds it now that production is over (real broker only).
     let log = match process {
@@ -86,8 +106,11 @@ pub async fn run(stage: &Stage, options: &Options) -> anyhow::Result<ChaosReport
     };
     report.detail("outage_s", options.outage_s);
     report.detail("consumed_at_down", consumed_at_down);
+    report.detail("consumed_after_drain", consumed_after_drain);
     report.detail("consumed_at_up", consumed_at_up);
     report.detail("consumed_total", consumed);
+    report.check(CONSUMPTION_STOPPED, consumed_at_up == consumed_after_drain);
+    report.check("consumption moved again after the outage", consumed > consumed_at_up);
     report.detail("duplicates_skipped", IngestStats::get(&stats.skipped_duplicates));
     report.check("consumption resumed after the broker came back", drained);
     report.check("clean shutdown", clean);

@@ -4,11 +4,18 @@
 //! checks).
 //!
 //! - [`kill_consumer`]: SIGKILL a `goalstream run` consumer mid-flush, repeatedly; restart it.
+//!   Proven: at least one kill landed between a flush's COPY and its COMMIT (the child's log).
 //! - [`rebalance`]: two consumers in one group; kill one while a rebalance is under way.
+//!   Proven: the kill came after the first's `revoke started` and before its `partitions
+//!   released`.
 //! - [`pg_outage`]: Postgres unreachable mid-stream (a TCP proxy cut, not a server restart).
 //! - [`broker_restart`]: the broker goes down mid-stream and comes back with its log.
+//!   Proven: the pipeline's consumed counter stood still while the broker was down.
 //! - [`malformed_flood`]: 30 % malformed events; each one dead-lettered once, the rest applied.
 //! - [`worker_kill`]: a job worker SIGKILLed mid-job; rescued within 3 heartbeats, completed once.
+//!
+//! Each proof is a named check: a scenario whose fault did not happen as named fails
+//! (`tests/chaos_scenarios.rs` runs them with the fault left out, hidden `--no-fault`).
 //!
 //! [`stage`] sets up and judges (producing with [`crate::harness::producer`]);
 //! [`process`] runs child processes; [`pg_proxy`] is the cuttable TCP proxy.
@@ -108,6 +115,9 @@ pub struct Options {
     pub kafka_up: PathBuf,
     /// Scenarios work in schema `<prefix>_<scenario>`, recreated each run.
     pub schema_prefix: String,
+    /// Inject the scenario's fault. Off only to prove that a scenario whose fault did not
+    /// happen fails its verdict (hidden `--no-fault`).
+    pub inject_fault: bool,
 }
 
 impl Options {
@@ -127,6 +137,7 @@ impl Options {
             brokers: None,
             kafka_up: PathBuf::from("scripts/kafka-up.sh"),
             schema_prefix: DEFAULT_SCHEMA_PREFIX.to_string(),
+            inject_fault: true,
         }
     }
 }
@@ -177,8 +188,20 @@ pub async fn wait_assigned(process: &Process, timeout: std::time::Duration) -> a
     Ok(())
 }
 
-/// Starts a `goalstream run` consumer of the stage's topic and group.
-pub fn spawn_consumer(stage: &Stage, options: &Options, name: &str) -> anyhow::Result<Process> {
+/// Log line of a flush whose COPY is done and whose merge and COMMIT are next (`store::progress`,
+/// debug level, logged by every consumer child).
+pub const FLUSH_STAGED: &str = "flush staged";
+/// Log line of a committed flush (`telemetry::events`, debug level).
+pub const FLUSH_COMMITTED: &str = "flush committed";
+
+/// Starts a `goalstream run` consumer of the stage's topic and group; with `flush_delay_ms`,
+/// every flush sleeps that long between its COPY and its merge (a wide window for a kill).
+pub fn spawn_consumer(
+    stage: &Stage,
+    options: &Options,
+    name: &str,
+    flush_delay_ms: u64,
+) -> anyhow::Result<Process> {
     // A SIGKILLed member holds its partitions until its session times out: keep that short
     // on the in-process broker (tansu wants 6 s, see DEVELOPERS.md).
     let (session, heartbeat) =
@@ -201,6 +224,8 @@ pub fn spawn_consumer(stage: &Stage, options: &Options, name: &str) -> anyhow::R
         heartbeat,
         "--revoke-timeout-ms",
         "3000",
+        "--test-flush-delay-ms",
+        &flush_delay_ms.to_string(),
     ]
     .iter()
     .map(|s| s.to_string())
@@ -214,6 +239,13 @@ pub fn spawn_consumer(stage: &Stage, options: &Options, name: &str) -> anyhow::R
             ("GOALSTREAM_CATALOG", options.catalog_path.display().to_string()),
             // Instances side by side: each serves /metrics and the API on a port of its own.
             ("GOALSTREAM_HTTP_ADDR", "127.0.0.1:0".to_string()),
+            // The flush's COPY and COMMIT lines are the scenarios' evidence, in text.
+            ("GOALSTREAM_LOG_FORMAT", "text".to_string()),
+            (
+                "RUST_LOG",
+                "info,goalstream::store::progress=debug,goalstream::telemetry::events=debug"
+                    .to_string(),
+            ),
         ],
         log,
     )
