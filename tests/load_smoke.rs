@@ -27,6 +27,7 @@ async fn smoke_tier_loses_nothing_and_applies_nothing_twice() {
     let config = Config {
         profile,
         brokers: None,
+        kafka_options: Vec::new(),
         // The real REST API, served in-process on the run's schema.
         api_url: None,
         in_process_api: true,

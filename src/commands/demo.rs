@@ -106,7 +106,7 @@ pub async fn run(db: &DbConfig, catalog_path: &Path, args: &DemoArgs) -> anyhow:
     let sent = Arc::new(AtomicU64::new(0));
     let stream = Synthetic::new(&catalog, args.users, args.bad_ratio, 42);
     let mut producing = tokio::spawn(send_events(
-        producer(&brokers)?,
+        producer(&brokers, &[])?,
         DEFAULT_TOPIC.into(),
         stream,
         args.events,

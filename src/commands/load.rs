@@ -12,6 +12,7 @@ use crate::harness::load::driver::{self, DEFAULT_SCHEMA};
 use crate::harness::load::output;
 use crate::harness::load::profile::{parse_duration, Profile, ProfileName};
 use crate::harness::load::target::VerdictMode;
+use crate::ingest::security::KafkaArgs;
 
 /// Options of `goalstream load`.
 #[derive(Debug, Clone, Args)]
@@ -34,6 +35,9 @@ pub struct LoadArgs {
     /// A real Kafka cluster (e.g. from scripts/kafka-up.sh); default: in-process mock cluster.
     #[arg(long)]
     pub brokers: Option<String>,
+    /// Kafka security (TLS, SASL) and extra librdkafka properties, with --brokers.
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
     /// REST API base URL (e.g. http://127.0.0.1:8080) for progress reads and claims beside
     /// the stream; without it the API is served in-process on the run's schema.
     #[arg(long)]
@@ -92,6 +96,7 @@ pub async fn run(db: &DbConfig, catalog_path: &Path, args: &LoadArgs) -> anyhow:
     let config = driver::Config {
         profile: args.profile(),
         brokers: args.brokers.clone(),
+        kafka_options: args.kafka.client_options()?,
         api_url: args.api_url.clone(),
         in_process_api: !args.no_api,
         schema: args.schema.clone(),

@@ -11,6 +11,7 @@ use clap::Args;
 use crate::harness::producer::{producer, send_events};
 use crate::harness::synthetic::Synthetic;
 use crate::ingest::consumer::DEFAULT_TOPIC;
+use crate::ingest::security::KafkaArgs;
 
 /// Options of `goalstream produce`.
 #[derive(Debug, Clone, Args)]
@@ -39,6 +40,9 @@ pub struct ProduceArgs {
     /// Write the sum of deltas produced per player and stat to this JSON file (for checks).
     #[arg(long)]
     pub expect_file: Option<PathBuf>,
+    /// Kafka security (TLS, SASL) and extra librdkafka properties.
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
 }
 
 /// Produces, printing progress every second.
@@ -50,7 +54,7 @@ pub async fn run(catalog_path: &Path, args: &ProduceArgs) -> anyhow::Result<()> 
     let sent = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let mut task = tokio::spawn(send_events(
-        producer(&args.brokers)?,
+        producer(&args.brokers, &args.kafka.client_options()?)?,
         args.topic.clone(),
         stream,
         args.events,

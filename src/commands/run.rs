@@ -22,6 +22,7 @@ use crate::ingest::consumer::{
 };
 use crate::ingest::event::DEFAULT_MAX_PAYLOAD_BYTES;
 use crate::ingest::pipeline::{PipelineConfig, DEFAULT_ASSIGN_TIMEOUT};
+use crate::ingest::security::KafkaArgs;
 use crate::jobs::service::{CONNECTIONS, DEFAULT_CONCURRENCY, DEFAULT_QUEUES};
 
 /// Options of `goalstream run`. Every flag can also be set by its environment variable.
@@ -77,9 +78,9 @@ pub struct RunArgs {
     /// Payloads over this many bytes are dead-lettered.
     #[arg(long, env = "GOALSTREAM_MAX_PAYLOAD_BYTES", default_value_t = DEFAULT_MAX_PAYLOAD_BYTES)]
     pub max_payload_bytes: usize,
-    /// Extra librdkafka property, KEY=VALUE (repeatable), e.g. security.protocol=SSL.
-    #[arg(long = "kafka-option", value_parser = parse_option)]
-    pub kafka_options: Vec<(String, String)>,
+    /// Kafka security (TLS, SASL) and extra librdkafka properties.
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
     /// Connections of the REST API's own pool, all opened and warmed at start; the API is served
     /// on --http-addr beside /metrics. 0: no API.
     #[arg(long, env = "GOALSTREAM_RUN_API_POOL_SIZE", default_value_t = DEFAULT_API_POOL_SIZE)]
@@ -101,15 +102,6 @@ pub struct RunArgs {
     /// HTTP endpoints.
     #[command(flatten)]
     pub http: HttpArgs,
-}
-
-fn parse_option(text: &str) -> Result<(String, String), String> {
-    let (key, value) =
-        text.split_once('=').ok_or_else(|| format!("expected KEY=VALUE, got {text:?}"))?;
-    if key.trim().is_empty() {
-        return Err(format!("empty key in {text:?}"));
-    }
-    Ok((key.trim().to_string(), value.to_string()))
 }
 
 impl RunArgs {
@@ -180,7 +172,7 @@ impl RunArgs {
             session_timeout: Duration::from_millis(self.session_timeout_ms),
             heartbeat_interval: Duration::from_millis(self.heartbeat_interval_ms),
             max_payload_bytes: self.max_payload_bytes,
-            options: self.kafka_options.clone(),
+            options: self.kafka.client_options()?,
             ..ConsumerConfig::new(&self.brokers, &self.group, self.topics.clone())
         };
         Ok(PipelineConfig {

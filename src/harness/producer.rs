@@ -18,15 +18,20 @@ const WINDOW: usize = 10_000;
 /// Windows per second at a fixed rate: the pacing step (a twentieth of a second).
 const WINDOWS_PER_SECOND: u64 = 20;
 
-/// A producer tuned for throughput (batches of up to 5 ms).
-pub fn producer(brokers: &str) -> Result<FutureProducer, KafkaError> {
-    ClientConfig::new()
+/// A producer tuned for throughput (batches of up to 5 ms), with `options` (security,
+/// `--kafka-option`s) applied last.
+pub fn producer(brokers: &str, options: &[(String, String)]) -> Result<FutureProducer, KafkaError> {
+    let mut config = ClientConfig::new();
+    config
         .set("bootstrap.servers", brokers)
         .set("linger.ms", "5")
         .set("queue.buffering.max.messages", "1000000")
         .set("compression.type", "lz4")
-        .set("enable.idempotence", "true")
-        .create()
+        .set("enable.idempotence", "true");
+    for (key, value) in options {
+        config.set(key, value);
+    }
+    config.create()
 }
 
 /// What was produced.

@@ -28,6 +28,7 @@ use super::record::{Body, Input, Record};
 use super::repeated_warning::RepeatedWarning;
 use super::tally::Tally;
 use crate::catalog::Catalog;
+use crate::config::print::mask_secrets;
 use crate::telemetry::events::{IntakePaused, OffsetOutOfRange};
 use crate::telemetry::IngestStats;
 
@@ -70,8 +71,8 @@ pub enum GroupProtocol {
     Consumer,
 }
 
-/// Kafka settings of the pipeline.
-#[derive(Debug, Clone)]
+/// Kafka settings of the pipeline. `Debug` masks secret options (`sasl.password`, ...).
+#[derive(Clone)]
 pub struct ConsumerConfig {
     /// Bootstrap servers.
     pub brokers: String,
@@ -91,6 +92,24 @@ pub struct ConsumerConfig {
     pub max_payload_bytes: usize,
     /// Extra librdkafka properties, applied last.
     pub options: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for ConsumerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let options: Vec<String> =
+            self.options.iter().map(|(k, v)| mask_secrets(&format!("{k}={v}"))).collect();
+        f.debug_struct("ConsumerConfig")
+            .field("brokers", &self.brokers)
+            .field("group_id", &self.group_id)
+            .field("topics", &self.topics)
+            .field("auto_offset_reset", &self.auto_offset_reset)
+            .field("group_protocol", &self.group_protocol)
+            .field("session_timeout", &self.session_timeout)
+            .field("heartbeat_interval", &self.heartbeat_interval)
+            .field("max_payload_bytes", &self.max_payload_bytes)
+            .field("options", &options)
+            .finish()
+    }
 }
 
 impl ConsumerConfig {

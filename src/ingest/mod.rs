@@ -22,5 +22,6 @@ pub mod offsets;
 pub mod pipeline;
 pub mod record;
 mod repeated_warning;
+pub mod security;
 mod tally;
 mod writer;

@@ -150,7 +150,7 @@ pub async fn run(
     options: &Options,
 ) -> anyhow::Result<ChaosReport> {
     let schema = schema_of(scenario, options);
-    let broker = Broker::from_option(options.brokers.as_deref())?;
+    let broker = Broker::from_option(options.brokers.as_deref(), Vec::new())?;
     let stage = Stage::new(base, catalog, &schema, broker, 4, 2).await?;
     eprintln!(
         "chaos {}: schema {schema}, {}, topic {}",

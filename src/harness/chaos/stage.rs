@@ -95,7 +95,7 @@ impl Stage {
     ) -> anyhow::Result<JoinHandle<Result<Produced, rdkafka::error::KafkaError>>> {
         let stream = Synthetic::new(&self.catalog, users, bad_ratio, 7);
         Ok(tokio::spawn(send_events(
-            producer(&self.broker.bootstrap)?,
+            producer(&self.broker.bootstrap, &self.broker.options)?,
             self.topic.clone(),
             stream,
             events,

@@ -19,6 +19,8 @@ pub struct Broker {
     pub bootstrap: String,
     /// Whether it is the in-process mock cluster.
     pub in_process: bool,
+    /// librdkafka properties every client of it gets (security, `--kafka-option`s).
+    pub options: Vec<(String, String)>,
     _mock: Option<MockCluster<'static, DefaultProducerContext>>,
 }
 
@@ -26,18 +28,26 @@ impl Broker {
     /// The in-process mock cluster (one broker), alive as long as the value.
     pub fn in_process() -> anyhow::Result<Broker> {
         let mock = MockCluster::new(1).context("starting the in-process Kafka")?;
-        Ok(Broker { bootstrap: mock.bootstrap_servers(), in_process: true, _mock: Some(mock) })
+        Ok(Broker {
+            bootstrap: mock.bootstrap_servers(),
+            in_process: true,
+            options: Vec::new(),
+            _mock: Some(mock),
+        })
     }
 
-    /// A real cluster at `bootstrap`.
-    pub fn external(bootstrap: &str) -> Broker {
-        Broker { bootstrap: bootstrap.to_string(), in_process: false, _mock: None }
+    /// A real cluster at `bootstrap`, reached with `options`.
+    pub fn external(bootstrap: &str, options: Vec<(String, String)>) -> Broker {
+        Broker { bootstrap: bootstrap.to_string(), in_process: false, options, _mock: None }
     }
 
-    /// `--brokers` if given, else the in-process cluster.
-    pub fn from_option(brokers: Option<&str>) -> anyhow::Result<Broker> {
+    /// `--brokers` (reached with `options`) if given, else the in-process cluster.
+    pub fn from_option(
+        brokers: Option<&str>,
+        options: Vec<(String, String)>,
+    ) -> anyhow::Result<Broker> {
         match brokers {
-            Some(brokers) => Ok(Broker::external(brokers)),
+            Some(brokers) => Ok(Broker::external(brokers, options)),
             None => Broker::in_process(),
         }
     }
@@ -72,8 +82,12 @@ impl Broker {
             mock.create_topic(topic, partitions, 1).context("creating the topic")?;
             return Ok(());
         }
-        let admin: AdminClient<DefaultClientContext> =
-            ClientConfig::new().set("bootstrap.servers", &self.bootstrap).create()?;
+        let mut config = ClientConfig::new();
+        config.set("bootstrap.servers", &self.bootstrap);
+        for (key, value) in &self.options {
+            config.set(key, value);
+        }
+        let admin: AdminClient<DefaultClientContext> = config.create()?;
         let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
         let results = admin
             .create_topics(
@@ -91,7 +105,8 @@ impl Broker {
     /// Consumer settings for `group` on `topic`: KIP-848 on the mock cluster (joins at once),
     /// the classic protocol with short timeouts elsewhere (tansu joins in ~3 s with them).
     pub fn consumer_config(&self, group: &str, topic: &str) -> ConsumerConfig {
-        let config = ConsumerConfig::new(&self.bootstrap, group, vec![topic.to_string()]);
+        let mut config = ConsumerConfig::new(&self.bootstrap, group, vec![topic.to_string()]);
+        config.options = self.options.clone();
         if self.in_process {
             config.kip848()
         } else {

@@ -47,6 +47,8 @@ pub struct Config {
     pub profile: Profile,
     /// Real brokers; the in-process mock cluster when `None`.
     pub brokers: Option<String>,
+    /// librdkafka properties for the real brokers (security, `--kafka-option`s).
+    pub kafka_options: Vec<(String, String)>,
     /// REST API base URL; when `None`, the API is served in-process (or, with `in_process_api`
     /// false, API traffic is skipped).
     pub api_url: Option<String>,
@@ -74,7 +76,7 @@ pub async fn run(
         config.api_url.as_deref().map(BaseUrl::parse).transpose().map_err(anyhow::Error::msg)?;
 
     let scratch = Scratch::create(&base.clone().with_pool_size(1), &config.schema).await?;
-    let broker = Broker::from_option(config.brokers.as_deref())?;
+    let broker = Broker::from_option(config.brokers.as_deref(), config.kafka_options.clone())?;
     let run_id = format!("{}-{}", std::process::id(), Utc::now().timestamp_millis());
     let topic = format!("goalstream.load.{run_id}");
     let group = format!("goalstream-load-{run_id}");
@@ -147,7 +149,7 @@ pub async fn run(
     let stream = Synthetic::new(&catalog, profile.users, profile.bad_ratio, config.seed);
     let events = profile.events();
     let stream = send_events(
-        producer(&broker.bootstrap)?,
+        producer(&broker.bootstrap, &broker.options)?,
         topic.clone(),
         stream,
         events,
