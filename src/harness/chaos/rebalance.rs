@@ -17,6 +17,8 @@ const REVOKED: &str = "partitions released";
 /// Sleep inside the first consumer's flushes: the revoke's flush takes at least this long
 /// (below the children's 3 s revoke timeout).
 const FLUSH_DELAY_MS: u64 = 1_500;
+/// Shortest production: the first consumer still has records to flush at the revoke.
+const MIN_SECONDS: u64 = 15;
 /// Longest wait for the revoke after the second consumer started.
 const REVOKE_WAIT: Duration = Duration::from_secs(20);
 /// The check that proves the fault.
@@ -25,7 +27,9 @@ pub const KILLED_DURING_REVOKE: &str =
 
 /// Runs the scenario.
 pub async fn run(stage: &Stage, options: &Options) -> anyhow::Result<ChaosReport> {
-    let events = options.rate * options.seconds;
+    // Production must outlast the second consumer's join (several seconds on a busy machine):
+    // a revoke with nothing left to flush is over at once and cannot be hit.
+    let events = options.rate * options.seconds.max(MIN_SECONDS);
     let producing = stage.produce(events, options.rate, options.users, 0.001)?;
     let first = spawn_consumer(stage, options, "first", FLUSH_DELAY_MS)?;
     stage.wait_progress(options.rate as i64, Duration::from_secs(60)).await?;
