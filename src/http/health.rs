@@ -2,7 +2,8 @@
 //!
 //! - `/healthz`: 200 while the process serves requests (a liveness probe: restart on failure).
 //! - `/readyz`: 200 when the database answers within [`PROBE_TIMEOUT`] and, when this process
-//!   consumes, it holds at least one partition; otherwise 503 with a JSON `reason`. An
+//!   consumes, it reaches a broker and holds at least one partition; otherwise 503 with a JSON
+//!   `reason` ("no broker reachable" when the Kafka client reports every broker down). An
 //!   instance beyond the partition count of its group is therefore not ready: it does no work.
 
 use std::sync::atomic::Ordering;
@@ -55,8 +56,15 @@ pub async fn check(state: &OpsState) -> Readiness {
         Err(_) => format!("no answer within {PROBE_TIMEOUT:?}"),
     };
     let partitions = state.ingest.as_ref().map(|s| s.partitions_assigned.load(Ordering::Relaxed));
+    let brokers_down = state.ingest.as_ref().is_some_and(|s| s.brokers_down.load(Ordering::Relaxed));
     let reason = if database != "ok" {
         Some(format!("database {database}"))
+    } else if brokers_down {
+        Some(
+            "no broker reachable (every Kafka broker connection is down: check --brokers, the \
+             network and the security settings; goalstream_kafka_errors_total counts the errors)"
+                .into(),
+        )
     } else if partitions == Some(0) {
         Some(
             "no Kafka partitions assigned (joining the group, or more instances than partitions)"

@@ -49,7 +49,7 @@ const CHUNK: usize = 512;
 /// `--kafka-option statistics.interval.ms=…` overrides it.
 pub const DEFAULT_STATISTICS_INTERVAL_MS: &str = "5000";
 /// A Kafka error repeating on every poll (brokers down) is logged once per this interval.
-const REPEATED_ERROR_LOG_INTERVAL: Duration = Duration::from_secs(10);
+pub(super) const REPEATED_ERROR_LOG_INTERVAL: Duration = Duration::from_secs(10);
 /// How long leaving the group may take at shutdown.
 const LEAVE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a worker may stay behind before the consumer pauses its partitions. Shorter waits

@@ -1,7 +1,8 @@
 //! The consumer's rebalance callbacks. They run inside `poll`, on the consumer's own thread,
 //! so they may block: on assign they read the stored offsets from Postgres and start each
 //! partition there; on revoke they have the owning flush workers flush (bounded) before the
-//! partitions are released (DESIGN.md, Delivery).
+//! partitions are released (DESIGN.md, Delivery). The client's errors (brokers down,
+//! authentication, TLS) are counted every time and logged once per error and interval.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -10,16 +11,20 @@ use std::time::Duration;
 use deadpool_postgres::Pool;
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, RebalanceProtocol};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::types::RDKafkaRespErr;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use tokio::sync::{mpsc, oneshot};
 
 use super::offsets::Partition;
+use super::repeated_warning::RepeatedWarning;
 use super::record::Input;
 use crate::retry::Backoff;
 use crate::store;
-use crate::telemetry::events::{ConsumerLag, OffsetOutOfRange, Rebalanced, Retried};
-use crate::telemetry::labels::{RebalanceKind, RetryOperation};
+use crate::telemetry::events::{
+    BrokersReachable, ConsumerLag, KafkaClientError, OffsetOutOfRange, Rebalanced, Retried,
+};
+use crate::telemetry::labels::{KafkaErrorKind, RebalanceKind, RetryOperation};
 use crate::telemetry::IngestStats;
 
 /// State the callbacks share with the poll loop (same thread; the mutexes are uncontended).
@@ -34,6 +39,23 @@ pub struct IngestContext {
     pub(super) stats: Arc<IngestStats>,
     pub(super) revoke_timeout: Duration,
     pub(super) assign_timeout: Duration,
+    /// Logs each distinct client error once per interval (librdkafka repeats "all brokers
+    /// down" about twenty times a second while the cluster is unreachable).
+    pub(super) client_errors: Mutex<RepeatedWarning>,
+}
+
+/// What a client error is about, from its librdkafka code.
+fn error_kind(error: &KafkaError) -> KafkaErrorKind {
+    match error.rdkafka_error_code() {
+        Some(RDKafkaErrorCode::AllBrokersDown) => KafkaErrorKind::AllBrokersDown,
+        Some(RDKafkaErrorCode::BrokerTransportFailure) => KafkaErrorKind::Transport,
+        Some(RDKafkaErrorCode::Resolve) => KafkaErrorKind::Resolve,
+        Some(RDKafkaErrorCode::Authentication | RDKafkaErrorCode::SaslAuthenticationFailed) => {
+            KafkaErrorKind::Authentication
+        }
+        Some(RDKafkaErrorCode::SSL) => KafkaErrorKind::Tls,
+        _ => KafkaErrorKind::Other,
+    }
 }
 
 impl ClientContext for IngestContext {
@@ -58,10 +80,22 @@ impl ClientContext for IngestContext {
         }
     }
 
+    /// librdkafka's global errors (replacing rdkafka's default, an ERROR line each time):
+    /// counted, logged once per distinct error and interval, and "all brokers down" marks
+    /// the brokers unreachable for `/readyz`.
+    fn error(&self, error: KafkaError, reason: &str) {
+        let text = error.to_string();
+        let log = self.client_errors.lock().map_or(Some(0), |mut limiter| limiter.due(&text));
+        KafkaClientError { kind: error_kind(&error), error: &text, reason, log }.emit(&self.stats);
+    }
+
     /// librdkafka statistics (every `statistics.interval.ms`): consumer lag per assigned
     /// partition. Lag counts from the offset committed to Kafka, which follows the database
     /// commit, so it is the lag to durability; -1 (nothing committed yet) is left out.
     fn stats(&self, statistics: rdkafka::Statistics) {
+        if statistics.brokers.values().any(|broker| broker.state == "UP") {
+            BrokersReachable.emit(&self.stats);
+        }
         let mut partitions = Vec::new();
         for (topic, stats) in &statistics.topics {
             for (partition, p) in &stats.partitions {
@@ -87,6 +121,8 @@ impl ConsumerContext for IngestContext {
             tpl.elements().iter().map(|e| (Arc::<str>::from(e.topic()), e.partition())).collect();
         let (kind, lost) = match err {
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
+                // The group coordinator answered: a broker is reachable.
+                BrokersReachable.emit(&self.stats);
                 self.assign(&partitions, tpl);
                 let result = if cooperative {
                     consumer.incremental_assign(tpl)

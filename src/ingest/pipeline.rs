@@ -12,7 +12,8 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::buffer::BufferConfig;
-use super::consumer::{ConsumerConfig, PollLoop};
+use super::consumer::{ConsumerConfig, PollLoop, REPEATED_ERROR_LOG_INTERVAL};
+use super::repeated_warning::RepeatedWarning;
 use super::context::IngestContext;
 use super::flusher::{Flusher, FlusherConfig, DEFAULT_REVOKE_TIMEOUT};
 use crate::store::ProgressStore;
@@ -114,6 +115,7 @@ impl Pipeline {
             stats: stats.clone(),
             revoke_timeout: config.revoke_timeout,
             assign_timeout: config.assign_timeout,
+            client_errors: Mutex::new(RepeatedWarning::new(REPEATED_ERROR_LOG_INTERVAL)),
         };
         let consumer: BaseConsumer<IngestContext> =
             config.consumer.client_config().create_with_context(context)?;

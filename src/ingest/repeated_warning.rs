@@ -25,19 +25,25 @@ impl RepeatedWarning {
     /// Logs `error` (as `message`) unless the same error was logged less than an interval ago;
     /// returns whether it logged.
     pub fn warn(&mut self, message: &str, error: &str) -> bool {
+        let Some(suppressed) = self.due(error) else { return false };
+        tracing::warn!(error, repeated_since_last_line = suppressed, "{message}");
+        true
+    }
+
+    /// Whether `error` is due a log line now: `Some(times it came back since its last line)`,
+    /// or `None` when it was logged less than an interval ago (it is then counted).
+    pub fn due(&mut self, error: &str) -> Option<u64> {
         let now = Instant::now();
         if let Some((at, suppressed)) = self.seen.get_mut(error) {
             if now.duration_since(*at) < self.every {
                 *suppressed += 1;
-                return false;
+                return None;
             }
         }
         if self.seen.len() >= MAX_DISTINCT {
             self.seen.clear();
         }
-        let suppressed = self.seen.insert(error.to_string(), (now, 0)).map_or(0, |(_, n)| n);
-        tracing::warn!(error, repeated_since_last_line = suppressed, "{message}");
-        true
+        Some(self.seen.insert(error.to_string(), (now, 0)).map_or(0, |(_, n)| n))
     }
 }
 

@@ -519,5 +519,8 @@ fn count_kinds(counter: &prometheus::IntCounterVec, kinds: &[&str]) {
     }
 }
 
+mod kafka;
+pub use kafka::{BrokersReachable, KafkaClientError};
+
 #[cfg(test)]
 mod tests;

@@ -3,7 +3,7 @@
 //! write them, in the same call that writes the Prometheus families, so the two never
 //! disagree.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use hdrhistogram::Histogram;
@@ -43,6 +43,9 @@ pub struct IngestStats {
     pub pauses: AtomicU64,
     /// Partitions assigned right now (a level, not a counter; `/readyz` reads it).
     pub partitions_assigned: AtomicU64,
+    /// Whether the Kafka client reported every broker connection down and has not reached a
+    /// broker since (a level; `/readyz` reads it).
+    pub brokers_down: AtomicBool,
     latency_ms: Mutex<Histogram<u64>>,
 }
 
@@ -65,6 +68,7 @@ impl Default for IngestStats {
             rebalances: AtomicU64::new(0),
             pauses: AtomicU64::new(0),
             partitions_assigned: AtomicU64::new(0),
+            brokers_down: AtomicBool::new(false),
             // 1 ms to 1 hour, 3 significant digits.
             latency_ms: Mutex::new(Histogram::new_with_bounds(1, 3_600_000, 3).expect("bounds")),
         }

@@ -94,3 +94,21 @@ names! {
         Error => "error",
     }
 }
+
+names! {
+    /// What a Kafka client error was about (label `kind`), from librdkafka's error code.
+    pub enum KafkaErrorKind ("kafka error kind") {
+        /// No broker connection is up.
+        AllBrokersDown => "all_brokers_down",
+        /// A broker connection failed or closed.
+        Transport => "transport",
+        /// A broker's host name did not resolve.
+        Resolve => "resolve",
+        /// SASL authentication was refused.
+        Authentication => "authentication",
+        /// TLS failed (certificate, handshake).
+        Tls => "tls",
+        /// Anything else.
+        Other => "other",
+    }
+}

@@ -17,7 +17,9 @@ use std::sync::OnceLock;
 
 use builder::Builder;
 
-use super::labels::{FlushResult, RebalanceKind, RetryOperation, SkipReason, SlowLevel, Statement};
+use super::labels::{
+    FlushResult, KafkaErrorKind, RebalanceKind, RetryOperation, SkipReason, SlowLevel, Statement,
+};
 use prometheus::{
     Histogram, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Registry,
 };
@@ -67,6 +69,8 @@ pub struct Metrics {
     pub rebalances: IntCounterVec,
     /// Fetches that found their offset out of range (the broker deleted unread events).
     pub offset_out_of_range: IntCounter,
+    /// Errors the Kafka client reported (broker down, authentication, TLS, ...), by kind.
+    pub kafka_errors: IntCounterVec,
 
     // Ingest: the flush workers.
     /// Distinct keys buffered, per flush worker.
@@ -198,6 +202,12 @@ impl Metrics {
                 "goalstream_offset_out_of_range_total",
                 "Fetches whose offset the broker no longer had (retention deleted unread events; \
                  auto.offset.reset skipped them).",
+            ),
+            kafka_errors: b.counter_vec(
+                "goalstream_kafka_errors_total",
+                "Errors the Kafka client reported, by kind (all_brokers_down, transport, resolve, \
+                 authentication, tls, other); logged once per kind and interval.",
+                &["kind"],
             ),
             buffer_keys: b.gauge_vec(
                 "goalstream_buffer_keys",
@@ -371,6 +381,9 @@ impl Metrics {
         }
         for kind in RebalanceKind::ALL {
             self.rebalances.with_label_values(&[kind.as_str()]);
+        }
+        for kind in KafkaErrorKind::ALL {
+            self.kafka_errors.with_label_values(&[kind.as_str()]);
         }
         for statement in Statement::ALL {
             self.db_statement_duration.with_label_values(&[statement.as_str()]);

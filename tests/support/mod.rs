@@ -9,6 +9,7 @@ pub mod http;
 pub mod kafka;
 pub mod pg_cluster;
 pub mod pg_proxy;
+pub mod tansu;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
