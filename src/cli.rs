@@ -6,8 +6,11 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::commands::api::ApiArgs;
 use crate::commands::chaos::{ChaosArgs, ChaosWorkerArgs};
+use crate::commands::dead_letters::DeadLettersCommand;
 use crate::commands::demo::DemoArgs;
+use crate::commands::jobs::JobsCommand;
 use crate::commands::load::LoadArgs;
+use crate::commands::player::PlayerCommand;
 use crate::commands::produce::ProduceArgs;
 use crate::commands::replay::ReplayArgs;
 use crate::commands::run::RunArgs;
@@ -98,6 +101,15 @@ pub enum Command {
     Migrate,
     /// Validate the challenge catalog and print a summary.
     Catalog,
+    /// The job queue: list, show, retry, cancel, delete jobs; pause and resume queues.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+    /// Refused events: list, show, replay (after a catalog fix), discard.
+    #[command(subcommand, name = "dead-letters")]
+    DeadLetters(DeadLettersCommand),
+    /// A player's goals, progress, reward grants and reward jobs.
+    #[command(subcommand)]
+    Player(PlayerCommand),
     /// Benchmarks that print a table, and with --json one JSON object on the last line.
     #[command(subcommand)]
     Bench(BenchCommand),

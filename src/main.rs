@@ -57,6 +57,9 @@ async fn run(cli: Cli, matches: ArgMatches, file: Option<ConfigFile>) -> ExitCod
         Command::ChaosWorker(args) => commands::chaos::worker(&db, args).await,
         Command::Migrate => commands::migrate::run(&db).await,
         Command::Catalog => commands::catalog::run(catalog),
+        Command::Jobs(command) => commands::jobs::run(&db, command).await,
+        Command::DeadLetters(command) => commands::dead_letters::run(&db, catalog, command).await,
+        Command::Player(command) => commands::player::run(&db, command).await,
         Command::Bench(BenchCommand::Jobs(args)) => {
             harness::bench::jobs::run(&db, args).await.map(drop)
         }

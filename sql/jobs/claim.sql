@@ -7,12 +7,15 @@
 -- transaction only): a claim lost in a database crash only puts the job back to available, the
 -- worker's completion of it is then refused (the job is no longer running), and the job runs
 -- again, as after a rescue. A completion is flushed, and with it every claim before it.
+-- A paused queue (job_queue_pauses) gives nothing: the check does not depend on the job rows,
+-- so the planner runs it once per statement, before the index scan.
 WITH claimed AS (
     UPDATE jobs j
     SET state = 'running', attempt = j.attempt + 1, attempted_at = now(), worker_id = $3
     WHERE j.ctid = ANY (ARRAY(
             SELECT ctid FROM jobs
             WHERE queue = $1 AND state = 'available'
+              AND NOT EXISTS (SELECT FROM job_queue_pauses p WHERE p.queue = $1)
             ORDER BY sort_key
             LIMIT $2
             FOR UPDATE SKIP LOCKED))

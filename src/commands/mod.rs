@@ -1,16 +1,22 @@
 //! The subcommands that run the pipeline: `demo`, `run`, `produce`, `replay`; `api`; and the
-//! load and chaos harnesses, `load` and `chaos`.
+//! load and chaos harnesses, `load` and `chaos`; the operator's `jobs`, `dead-letters` and
+//! `player`.
 
 pub mod api;
 pub mod catalog;
 pub mod chaos;
+pub mod dead_letters;
 pub mod demo;
+pub mod jobs;
 pub mod load;
 pub mod migrate;
+pub mod player;
 pub mod produce;
 pub mod replay;
 mod report;
 pub mod run;
+mod table;
+mod when;
 
 use std::path::Path;
 

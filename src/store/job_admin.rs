@@ -58,7 +58,7 @@ pub struct JobRecord {
 }
 
 impl JobRecord {
-    fn from_row(r: &Row) -> Self {
+    pub(crate) fn from_row(r: &Row) -> Self {
         JobRecord {
             id: r.get("id"),
             kind: r.get("kind"),

@@ -55,6 +55,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0008_unique_keys_by_kind.sql",
         sql: include_str!("../../sql/0008_unique_keys_by_kind.sql"),
     },
+    Migration {
+        version: 10,
+        name: "0010_console.sql",
+        sql: include_str!("../../sql/0010_console.sql"),
+    },
 ];
 
 const LOCK: &str = include_str!("../../sql/migrate/lock.sql");
