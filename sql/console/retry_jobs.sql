@@ -2,9 +2,8 @@
 -- retryable, scheduled), newest first below a keyset cursor: each becomes available (pending
 -- while parents are unfinished) at the head of its priority, with one more attempt allowed
 -- when it had used them all. A job whose unique key a live job of its kind holds now is left
--- alone. Rows
--- other transactions hold are skipped, never waited for, so a bulk retry never blocks claims
--- or completions. Returns the ids retried and the batch's lowest id (the next batch's cursor;
+-- alone. Rows other transactions hold are skipped, never waited for, so a bulk retry never
+-- blocks claims or completions. Returns the ids retried and the batch's lowest id (the next batch's cursor;
 -- NULL when the filter has no more jobs). Wakes the dispatchers of the queues that got
 -- available jobs. Retrying a failed job does not revive the dependents its failure cancelled:
 -- retry them too.

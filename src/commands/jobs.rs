@@ -401,6 +401,7 @@ fn print_job(job: &JobRecord) {
 fn cancel_json(id: i64, outcome: &CancelOutcome) -> serde_json::Value {
     match outcome {
         CancelOutcome::NotFound => json!({ "id": id, "result": "not_found" }),
+        CancelOutcome::Reserved { kind } => json!({ "id": id, "result": "reserved", "kind": kind }),
         CancelOutcome::NotCancellable { state } => {
             json!({ "id": id, "result": "not_cancellable", "state": state })
         }
@@ -413,6 +414,9 @@ fn cancel_json(id: i64, outcome: &CancelOutcome) -> serde_json::Value {
 fn cancel_text(id: i64, outcome: &CancelOutcome) -> String {
     match outcome {
         CancelOutcome::NotFound => format!("job {id}: no such job"),
+        CancelOutcome::Reserved { kind } => {
+            format!("job {id}: a {kind} job belongs to the pipeline and is never cancelled")
+        }
         CancelOutcome::NotCancellable { state } => {
             format!("job {id}: {state}, not cancellable (only jobs that have not started)")
         }
