@@ -56,7 +56,8 @@ pub async fn check(state: &OpsState) -> Readiness {
         Err(_) => format!("no answer within {PROBE_TIMEOUT:?}"),
     };
     let partitions = state.ingest.as_ref().map(|s| s.partitions_assigned.load(Ordering::Relaxed));
-    let brokers_down = state.ingest.as_ref().is_some_and(|s| s.brokers_down.load(Ordering::Relaxed));
+    let brokers_down =
+        state.ingest.as_ref().is_some_and(|s| s.brokers_down.load(Ordering::Relaxed));
     let reason = if database != "ok" {
         Some(format!("database {database}"))
     } else if brokers_down {

@@ -17,8 +17,8 @@ use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use tokio::sync::{mpsc, oneshot};
 
 use super::offsets::Partition;
-use super::repeated_warning::RepeatedWarning;
 use super::record::Input;
+use super::repeated_warning::RepeatedWarning;
 use crate::retry::Backoff;
 use crate::store;
 use crate::telemetry::events::{

@@ -13,9 +13,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::buffer::BufferConfig;
 use super::consumer::{ConsumerConfig, PollLoop, REPEATED_ERROR_LOG_INTERVAL};
-use super::repeated_warning::RepeatedWarning;
 use super::context::IngestContext;
 use super::flusher::{Flusher, FlusherConfig, DEFAULT_REVOKE_TIMEOUT};
+use super::repeated_warning::RepeatedWarning;
 use crate::store::ProgressStore;
 use crate::telemetry::IngestStats;
 

@@ -71,7 +71,10 @@ const RECORD: &str = include_str!("../../sql/migrate/record.sql");
 /// Applies the migrations this schema lacks; returns the versions applied now.
 pub async fn migrate(client: &mut Client) -> Result<Vec<i32>, StoreError> {
     client.batch_execute(LOCK).await?;
-    let result = apply_missing(client).await;
+    let result = match apply_missing(client).await {
+        Ok(applied) => super::functions::install(client).await.map(|()| applied),
+        Err(error) => Err(error),
+    };
     // Unlock even after a failure; a broken connection releases the lock by itself.
     let unlocked = client.batch_execute(UNLOCK).await;
     let applied = result?;

@@ -8,6 +8,7 @@ mod database;
 pub mod dead_letter_admin;
 pub mod dead_letters;
 mod error;
+pub mod functions;
 pub mod health;
 pub mod job_admin;
 pub mod job_console;
