@@ -16,6 +16,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde::Serialize;
 
+use super::gate::{self, Gate};
 use super::percentile_ms;
 use crate::catalog::Catalog;
 use crate::db::DbConfig;
@@ -53,12 +54,27 @@ pub struct FlushBenchArgs {
     /// Strategies to run, comma-separated (default: all).
     #[arg(long, value_delimiter = ',')]
     pub strategies: Vec<Strategy>,
+    /// Scratch schema to (re)create and work in.
+    #[arg(long, default_value = SCHEMA)]
+    pub schema: String,
     /// Keep the scratch schema afterwards, to inspect it.
     #[arg(long)]
     pub keep: bool,
     /// Print one JSON object with every result on the last line.
     #[arg(long)]
     pub json: bool,
+    /// Fail (exit non-zero) unless copy_merge writes at least this many times per_row's rows/s
+    /// at every batch size and workload of this run: a same-run ratio, CI's perf smoke.
+    #[arg(long)]
+    pub min_ratio_vs_per_row: Option<f64>,
+    /// The same against UNNEST (one statement per batch, like copy_merge): catches a flush that
+    /// got a few times slower, which the per-row gate (fsync-bound) does not.
+    #[arg(long)]
+    pub min_ratio_vs_unnest: Option<f64>,
+    /// Test-only: sleep this long (ms) inside every copy_merge flush (a deliberately slowed
+    /// build, which the ratio gate must fail).
+    #[arg(long, env = "GOALSTREAM_TEST_FLUSH_DELAY_MS", default_value_t = 0, hide = true)]
+    pub test_flush_delay_ms: u64,
 }
 
 /// A way of writing a batch.
@@ -120,12 +136,13 @@ pub async fn run(base: &DbConfig, args: &FlushBenchArgs) -> anyhow::Result<Vec<F
         args.strategies.clone()
     };
 
-    let scratch = Scratch::create(&base.clone().with_pool_size(2), SCHEMA).await?;
+    let scratch = Scratch::create(&base.clone().with_pool_size(2), &args.schema).await?;
     let pool = scratch.pool.clone();
     if let Some(fillfactor) = args.fillfactor {
         baseline::set_fillfactor(&pool.get().await?, fillfactor).await?;
     }
-    let store = ProgressStore::new(Arc::new(synthetic_catalog()));
+    let store = ProgressStore::new(Arc::new(synthetic_catalog()))
+        .with_flush_delay(Duration::from_millis(args.test_flush_delay_ms));
 
     let plan: Vec<(usize, Workload, Strategy)> = batches
         .iter()
@@ -152,7 +169,20 @@ pub async fn run(base: &DbConfig, args: &FlushBenchArgs) -> anyhow::Result<Vec<F
     if !args.keep {
         scratch.drop_schema().await?;
     }
-    print_report(&results, args);
+    let mut gates = Vec::new();
+    if let Some(min) = args.min_ratio_vs_per_row {
+        gates.extend(gate::copy_merge_vs(Strategy::PerRow, &results, min));
+    }
+    if let Some(min) = args.min_ratio_vs_unnest {
+        gates.extend(gate::copy_merge_vs(Strategy::Unnest, &results, min));
+    }
+    print_report(&results, &gates, args);
+    let missed: Vec<String> = gates
+        .iter()
+        .filter(|g| !g.met)
+        .map(|g| format!("{} {:.1}x < {:.1}x", g.name, g.measured, g.threshold))
+        .collect();
+    anyhow::ensure!(missed.is_empty(), "perf gate failed: {}", missed.join(", "));
     Ok(results)
 }
 
@@ -292,7 +322,7 @@ fn synthetic_catalog() -> Catalog {
     Catalog::from_json(&json).expect("the synthetic catalog is valid")
 }
 
-fn print_report(results: &[FlushResult], args: &FlushBenchArgs) {
+fn print_report(results: &[FlushResult], gates: &[Gate], args: &FlushBenchArgs) {
     println!(
         "{:<11} {:<8} {:>6} {:>8} {:>11} {:>9} {:>9} {:>6}",
         "strategy", "workload", "batch", "rows", "rows/s", "p50 ms", "p99 ms", "HOT %"
@@ -326,8 +356,16 @@ fn print_report(results: &[FlushResult], args: &FlushBenchArgs) {
             );
         }
     }
+    for g in gates {
+        let verdict = if g.met { "met   " } else { "MISSED" };
+        println!("gate {verdict} {} ≥ {:.1}x (measured {:.1}x)", g.name, g.threshold, g.measured);
+    }
     if args.json {
-        let report = serde_json::json!({ "results": results });
+        let mut report = serde_json::json!({ "results": results });
+        if !gates.is_empty() {
+            report["gates"] = serde_json::to_value(gates).expect("plain");
+            report["passed"] = gates.iter().all(|g| g.met).into();
+        }
         println!("{report}");
     }
 }

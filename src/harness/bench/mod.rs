@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod flush;
+pub mod gate;
 pub mod jobs;
 mod stats;
 

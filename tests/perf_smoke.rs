@@ -1,0 +1,53 @@
+//! CI's perf smoke gate (`goalstream bench flush --min-ratio-vs-unnest`): a same-run ratio,
+//! copy_merge against UNNEST on the same batches, fails a deliberately slowed build (a sleep in
+//! every flush) with a non-zero exit status and the missed gate in its JSON. The normal build
+//! passes it in CI (`.ci/run`, release build); here, in a debug build on a shared machine, the
+//! normal run only has to measure a clearly higher ratio than the slowed one.
+
+mod support;
+
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_goalstream");
+
+fn bench(delay_ms: u64) -> (bool, serde_json::Value, String) {
+    let schema = format!("test_perf_{}_{delay_ms}", std::process::id());
+    let output = Command::new(BIN)
+        .args(["bench", "flush", "--rows", "5000", "--batch", "1000", "--schema", &schema])
+        .args(["--strategies", "unnest,copy_merge", "--min-ratio-vs-unnest", "0.3", "--json"])
+        .env("DATABASE_URL", support::database_url())
+        .env("GOALSTREAM_TEST_FLUSH_DELAY_MS", delay_ms.to_string())
+        .env("RUST_LOG", "warn")
+        .env_remove("GOALSTREAM_CONFIG")
+        .output()
+        .expect("goalstream runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    let line = stdout.lines().rev().find(|l| l.starts_with('{')).unwrap_or("");
+    let json: serde_json::Value = serde_json::from_str(line)
+        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&output.stderr)));
+    (output.status.success(), json, stdout)
+}
+
+fn worst_ratio(json: &serde_json::Value) -> f64 {
+    json["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["measured"].as_f64().unwrap())
+        .fold(f64::MAX, f64::min)
+}
+
+#[test]
+fn a_slowed_flush_fails_the_same_run_ratio_gate() {
+    let (_, normal, normal_out) = bench(0);
+    let (success, slowed, slowed_out) = bench(200);
+    assert!(!success, "the exit status follows the gate: {slowed_out}");
+    assert_eq!(slowed["passed"], false, "{slowed_out}");
+    let gates = slowed["gates"].as_array().unwrap();
+    assert_eq!(gates.len(), 2, "insert and update at batch 1000: {slowed_out}");
+    assert!(gates.iter().all(|g| g["met"] == false && g["threshold"] == 0.3), "{slowed_out}");
+    assert!(
+        worst_ratio(&normal) > 3.0 * worst_ratio(&slowed),
+        "the normal build's ratio is clearly higher: {normal_out}\n{slowed_out}"
+    );
+}
