@@ -9,7 +9,8 @@ mod support;
 use std::time::{Duration, Instant};
 
 use goalstream::db::{self, DbConfig};
-use support::pg_cluster::{make_ca, TlsCluster};
+use support::certs::make_ca;
+use support::pg_cluster::TlsCluster;
 
 const BIN: &str = env!("CARGO_BIN_EXE_goalstream");
 

@@ -15,7 +15,12 @@ const BIN: &str = env!("CARGO_BIN_EXE_goalstream");
 const SECRETS: [&str; 4] = ["file-secret-1", "env-secret-2", "option-secret-3", "key-secret-4"];
 
 fn secret_file() -> String {
-    let path = std::env::temp_dir().join(format!("goalstream-kafka-pw-{}", std::process::id()));
+    // Unique per call: `cargo test` runs these tests as threads of one process.
+    let path = std::env::temp_dir().join(format!(
+        "goalstream-kafka-pw-{}-{}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
     std::fs::write(&path, format!("{}\n", SECRETS[0])).unwrap();
     path.display().to_string()
 }
@@ -154,5 +159,72 @@ async fn run_never_logs_kafka_secrets() {
     // librdkafka dumped its configuration (redacting what it knows is secret) into the log.
     assert!(text.contains("sasl.password = [redacted]"), "librdkafka's debug in the log:\n{text}");
     assert_no_secret(&text);
+    let _ = std::fs::remove_file(&file);
+}
+
+/// SCRAM against a real broker as far as this machine allows: tansu 0.6 with
+/// `--authentication` speaks SASL/SCRAM-SHA-512 but keeps no users that its own CLI could
+/// create (the CLI cannot authenticate to create the first one), so no login can succeed
+/// here. What is proven: the flags reach librdkafka, the whole SCRAM exchange runs
+/// (client-first, server-first, client-final), the broker's refusal is counted as
+/// `kind="authentication"` and logged, and the password appears nowhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scram_credentials_reach_a_real_broker_and_a_refusal_is_counted() {
+    use support::tansu::{free_port, Process};
+    let db = TestDb::new(1).await;
+    let output = Command::new("scripts/kafka-up.sh").arg("--print-binary").output().unwrap();
+    let tansu = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    let (kafka_port, http_port) = (free_port(), free_port());
+    let _broker = Process(
+        Command::new(&tansu)
+            .args(["broker", "--authentication", "--storage-engine", "memory://tansu/"])
+            .args(["--listener-url", &format!("tcp://127.0.0.1:{kafka_port}")])
+            .args(["--advertised-listener-url", &format!("tcp://127.0.0.1:{kafka_port}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let file = secret_file();
+    let log_path = std::env::temp_dir().join(format!("goalstream-scram-{kafka_port}.log"));
+    let log = std::fs::File::create(&log_path).unwrap();
+    let _run = Process(
+        Command::new(BIN)
+            .args(["run", "--brokers", &format!("127.0.0.1:{kafka_port}")])
+            .args(["--http-addr", &format!("127.0.0.1:{http_port}")])
+            .args(["--api-pool-size", "0", "--job-concurrency", "0", "--pool-size", "2"])
+            .args(["--kafka-security-protocol", "sasl_plaintext"])
+            .args(["--kafka-sasl-mechanism", "SCRAM-SHA-512", "--kafka-sasl-username", "alice"])
+            .args(["--kafka-sasl-password-file", &file])
+            .env("DATABASE_URL", db.child_url())
+            .env("GOALSTREAM_CATALOG", "config/challenges.json")
+            .env_remove("GOALSTREAM_CONFIG")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap(),
+    );
+    let metrics_url = format!("http://127.0.0.1:{http_port}/metrics");
+    support::kafka::wait_for(
+        "an authentication error counted",
+        Duration::from_secs(30),
+        || async {
+            let Ok(response) = reqwest::get(&metrics_url).await else { return false };
+            let text = response.text().await.unwrap_or_default();
+            text.lines().any(|line| {
+                line.starts_with("goalstream_kafka_errors_total{kind=\"authentication\"}")
+                    && !line.ends_with(" 0")
+            })
+        },
+    )
+    .await;
+    let text = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        text.contains("SASL SCRAM authentication failed: broker responded with unknown-user"),
+        "{text}"
+    );
+    assert!(text.contains("kind=\"authentication\""), "logged by the client-error event:\n{text}");
+    assert_no_secret(&text);
+    let _ = std::fs::remove_file(&log_path);
     let _ = std::fs::remove_file(&file);
 }

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod app;
+pub mod certs;
 pub mod fixtures;
 pub mod http;
 pub mod kafka;

@@ -7,6 +7,8 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::certs::{make_ca, make_server_cert};
+
 /// The running cluster.
 pub struct TlsCluster {
     /// Its data directory, certificates and socket live under here.
@@ -62,76 +64,6 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// Makes a CA (`<name>.crt`, `<name>.key`) in `dir`.
-pub fn make_ca(dir: &Path, name: &str) -> PathBuf {
-    let (crt, key) = (dir.join(format!("{name}.crt")), dir.join(format!("{name}.key")));
-    let subject = format!("/CN=goalstream test {name}");
-    run(
-        false,
-        Path::new("openssl"),
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            &subject,
-            "-keyout",
-            key.to_str().unwrap(),
-            "-out",
-            crt.to_str().unwrap(),
-        ],
-    );
-    crt
-}
-
-/// Makes `server.crt` / `server.key` in `dir` for DNS name `localhost` only, signed by
-/// the CA `ca`.
-fn make_server_cert(dir: &Path, ca: &str) {
-    let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
-    run(
-        false,
-        Path::new("openssl"),
-        &[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-subj",
-            "/CN=localhost",
-            "-keyout",
-            &path("server.key"),
-            "-out",
-            &path("server.csr"),
-        ],
-    );
-    std::fs::write(dir.join("san.ext"), "subjectAltName=DNS:localhost\n").unwrap();
-    run(
-        false,
-        Path::new("openssl"),
-        &[
-            "x509",
-            "-req",
-            "-in",
-            &path("server.csr"),
-            "-CA",
-            &path(&format!("{ca}.crt")),
-            "-CAkey",
-            &path(&format!("{ca}.key")),
-            "-CAcreateserial",
-            "-days",
-            "2",
-            "-out",
-            &path("server.crt"),
-            "-extfile",
-            &path("san.ext"),
-        ],
-    );
-}
-
 impl TlsCluster {
     /// Initialises and starts the cluster; its certificate is signed by the CA `ca.crt` in
     /// [`Self::dir`].
@@ -143,7 +75,7 @@ impl TlsCluster {
         ));
         std::fs::create_dir_all(&dir).unwrap();
         make_ca(&dir, "ca");
-        make_server_cert(&dir, "ca");
+        make_server_cert(&dir, "ca", "DNS:localhost");
         let root = is_root();
         if root {
             // The postgres user owns the cluster and reads the key (0600 or Postgres refuses).
