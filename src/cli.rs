@@ -89,7 +89,7 @@ pub enum Command {
     Demo(DemoArgs),
     /// Run the service: consume the telemetry topics of a Kafka cluster into Postgres until
     /// SIGINT/SIGTERM (then flush, store offsets and exit; a second signal exits at once).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Produce synthetic telemetry from the catalog to a Kafka cluster.
     Produce(ProduceArgs),
     /// Push events from a JSON-lines file through the same decode → buffer → flush path,
@@ -97,6 +97,9 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Serve the REST API (/v1/..., /openapi.json) alone until SIGINT/SIGTERM.
     Api(ApiArgs),
+    /// Make a service API key: prints the key (hand it to the service; it is not stored) and
+    /// the line to add to --api-keys-file, which holds only the key's SHA-256.
+    ApiKey(crate::commands::api::ApiKeyArgs),
     /// Apply the schema migrations in sql/ (safe to run twice, and from two processes at once).
     Migrate,
     /// Validate the challenge catalog and print a summary.

@@ -55,6 +55,7 @@ async fn run(cli: Cli, matches: ArgMatches, file: Option<ConfigFile>) -> ExitCod
         Command::Load(args) => commands::load::run(&db, catalog, args).await,
         Command::Chaos(args) => commands::chaos::run(&db, catalog, args).await,
         Command::ChaosWorker(args) => commands::chaos::worker(&db, args).await,
+        Command::ApiKey(args) => commands::api::new_key(args),
         Command::Migrate => commands::migrate::run(&db).await,
         Command::Catalog => commands::catalog::run(catalog),
         Command::Jobs(command) => commands::jobs::run(&db, command).await,

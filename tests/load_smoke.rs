@@ -31,6 +31,7 @@ async fn smoke_tier_loses_nothing_and_applies_nothing_twice() {
         // The real REST API, served in-process on the run's schema.
         api_url: None,
         in_process_api: true,
+        api_key: None,
         schema: schema.clone(),
         progress: false,
         seed: 3,
@@ -55,6 +56,9 @@ async fn smoke_tier_loses_nothing_and_applies_nothing_twice() {
     assert!(report.samples.len() >= 5);
     let api = report.api.as_ref().expect("API traffic ran");
     assert_eq!(api.len(), 2, "{api:?}");
+    // The harness authenticates with a key of its own: reads are answered, not refused.
+    let reads = &api[goalstream::harness::load::api::READ];
+    assert!(reads.ok > 0, "authenticated reads succeed: {reads:?}");
     for (endpoint, e) in api {
         assert!(e.requests > 0 && e.errors == 0, "{endpoint}: {e:?}");
         assert!(e.latency_ms.p50 > 0.0, "{endpoint}: {e:?}");

@@ -54,6 +54,8 @@ error_codes! {
     UnknownJobKind => "unknown_job_kind", BAD_REQUEST;
     ReservedJobKind => "reserved_job_kind", FORBIDDEN;
     ReservedQueue => "reserved_queue", FORBIDDEN;
+    Unauthorized => "unauthorized", UNAUTHORIZED;
+    Forbidden => "forbidden", FORBIDDEN;
     RouteNotFound => "route_not_found", NOT_FOUND;
     MethodNotAllowed => "method_not_allowed", METHOD_NOT_ALLOWED;
     UserNotFound => "user_not_found", NOT_FOUND;

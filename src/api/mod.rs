@@ -15,6 +15,7 @@
 //! [`ApiState::warm_up`] opens every pool connection and prepares the API's statements before
 //! the first request (seed 002: the first requests were 5–7× slower on a cold pool).
 
+pub mod auth;
 pub mod challenges;
 mod error;
 pub mod extract;
@@ -35,6 +36,7 @@ use axum::Router;
 use deadpool_postgres::Pool;
 use tokio::net::TcpListener;
 
+pub use auth::{Access, Auth, AuthSettings};
 pub use error::{ApiError, ErrorCode};
 
 use crate::catalog::Catalog;
@@ -54,11 +56,17 @@ pub struct ApiConfig {
     /// would only fail its attempts). The kinds the pipeline owns are refused whatever this
     /// says.
     pub job_kinds: Vec<String>,
+    /// Where credentials come from.
+    pub auth: AuthSettings,
 }
 
 impl Default for ApiConfig {
     fn default() -> Self {
-        ApiConfig { body_limit: DEFAULT_BODY_LIMIT, job_kinds: Vec::new() }
+        ApiConfig {
+            body_limit: DEFAULT_BODY_LIMIT,
+            job_kinds: Vec::new(),
+            auth: AuthSettings::default(),
+        }
     }
 }
 
@@ -73,6 +81,8 @@ pub struct ApiState {
     pub queue: QueueSettings,
     /// Limits.
     pub config: ApiConfig,
+    /// Who may call what.
+    pub auth: Arc<Auth>,
 }
 
 /// What [`ApiState::warm_up`] did.
@@ -87,7 +97,13 @@ pub struct WarmUp {
 impl ApiState {
     /// State with the default queue settings and limits.
     pub fn new(pool: Pool, catalog: Arc<Catalog>) -> Self {
-        ApiState { pool, catalog, queue: QueueSettings::default(), config: ApiConfig::default() }
+        ApiState {
+            pool,
+            catalog,
+            queue: QueueSettings::default(),
+            config: ApiConfig::default(),
+            auth: Arc::new(Auth::disabled()),
+        }
     }
 
     /// Opens every connection of the pool at once and prepares the API's statements on each,
@@ -106,38 +122,70 @@ impl ApiState {
     }
 }
 
-/// One route: method, path template (axum's and OpenAPI's `{param}` syntax) and handler.
+/// One route: method, path template (axum's and OpenAPI's `{param}` syntax), who may call it
+/// and handler.
 pub struct Route {
     /// HTTP method.
     pub method: Method,
     /// Path template.
     pub path: &'static str,
+    /// Who may call it (the OpenAPI document declares the same).
+    pub access: Access,
     /// Handler.
     pub handler: MethodRouter<ApiState>,
 }
 
 /// Every route of the API.
 pub fn routes() -> Vec<Route> {
-    let route = |method: Method, path, handler| Route { method, path, handler };
+    use auth::Scope::{JobsRead, JobsWrite, ProgressRead, ProgressWrite};
+    use Access::{Player, Public, Service};
+    let route = |method: Method, path, access, handler| Route { method, path, access, handler };
     vec![
-        route(Method::GET, "/v1/users/{user_id}/challenges", get(challenges::list)),
-        route(Method::POST, "/v1/users/{user_id}/goals/{goal_id}/claim", post(goals::claim)),
-        route(Method::PUT, "/v1/users/{user_id}/goals/{goal_id}/active", put(goals::set_active)),
-        route(Method::POST, "/v1/users/{user_id}/initialize", post(goals::initialize)),
-        route(Method::POST, "/v1/jobs", post(jobs::enqueue)),
-        route(Method::GET, "/v1/jobs/{id}", get(jobs::get)),
-        route(Method::POST, "/v1/jobs/{id}/cancel", post(jobs::cancel)),
-        route(Method::GET, "/v1/queues", get(jobs::queues)),
-        route(Method::GET, "/openapi.json", get(openapi::document)),
+        route(
+            Method::GET,
+            "/v1/users/{user_id}/challenges",
+            Player(ProgressRead),
+            get(challenges::list),
+        ),
+        route(
+            Method::POST,
+            "/v1/users/{user_id}/goals/{goal_id}/claim",
+            Player(ProgressWrite),
+            post(goals::claim),
+        ),
+        route(
+            Method::PUT,
+            "/v1/users/{user_id}/goals/{goal_id}/active",
+            Player(ProgressWrite),
+            put(goals::set_active),
+        ),
+        route(
+            Method::POST,
+            "/v1/users/{user_id}/initialize",
+            Player(ProgressWrite),
+            post(goals::initialize),
+        ),
+        route(Method::POST, "/v1/jobs", Service(JobsWrite), post(jobs::enqueue)),
+        route(Method::GET, "/v1/jobs/{id}", Service(JobsRead), get(jobs::get)),
+        route(Method::POST, "/v1/jobs/{id}/cancel", Service(JobsWrite), post(jobs::cancel)),
+        route(Method::GET, "/v1/queues", Service(JobsRead), get(jobs::queues)),
+        route(Method::GET, "/openapi.json", Public, get(openapi::document)),
     ]
 }
 
-/// The API's router, ready to serve or to nest into a larger one.
+/// The API's router, ready to serve or to nest into a larger one. Every route runs behind its
+/// [`auth::guard`].
 pub fn router(state: ApiState) -> Router {
     let body_limit = state.config.body_limit;
+    let auth = state.auth.clone();
     routes()
         .into_iter()
-        .fold(Router::new(), |router, route| router.route(route.path, route.handler))
+        .fold(Router::new(), |router, route| {
+            let guard = auth::Guard { auth: auth.clone(), access: route.access };
+            let handler =
+                route.handler.route_layer(axum::middleware::from_fn_with_state(guard, auth::guard));
+            router.route(route.path, handler)
+        })
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))

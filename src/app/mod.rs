@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use deadpool_postgres::Pool;
+use tokio::net::TcpListener;
 
 use crate::api::{self, ApiState};
 use crate::db;
@@ -56,6 +57,11 @@ impl App {
             config.api.is_none() || listeners.api.is_some() || listeners.ops.is_some(),
             "the REST API needs a listener (its own, or the operations listener)"
         );
+        if let Some(settings) = &config.api {
+            let listener = listeners.api.as_ref().or(listeners.ops.as_ref());
+            let addr = listener.map(TcpListener::local_addr).transpose()?;
+            check_exposure(&settings.config.auth, addr)?;
+        }
         let main_size = config.pipeline.as_ref().map_or(1, |p| p.pool_size);
         let main_db = config.db.clone().with_pool_size(main_size);
         let pool = store::open(&main_db).await?;
@@ -232,6 +238,40 @@ impl Running {
     }
 }
 
+/// Without credentials the API is open to whoever reaches it: serve it on loopback only, unless
+/// the operator said `--insecure-no-auth` (then warn).
+fn check_exposure(auth: &api::AuthSettings, addr: Option<SocketAddr>) -> anyhow::Result<()> {
+    let Some(addr) = addr else { return Ok(()) };
+    if auth.any_credentials() {
+        tracing::info!(
+            player_tokens = auth.jwt_hs256_secret_file.is_some() || auth.jwt_jwks_file.is_some(),
+            api_keys = auth.api_keys_file.is_some(),
+            "REST API authentication on"
+        );
+        return Ok(());
+    }
+    if addr.ip().is_loopback() {
+        tracing::info!(
+            %addr,
+            "REST API without authentication (no --api-keys-file, --jwt-hs256-secret-file or \
+             --jwt-jwks-file): loopback only"
+        );
+        return Ok(());
+    }
+    anyhow::ensure!(
+        auth.insecure_no_auth,
+        "refusing to serve the REST API on {addr} without authentication: configure \
+         --api-keys-file and/or --jwt-hs256-secret-file / --jwt-jwks-file, bind a loopback \
+         address, or pass --insecure-no-auth"
+    );
+    tracing::warn!(
+        %addr,
+        "REST API WITHOUT AUTHENTICATION on a non-loopback address (--insecure-no-auth): anyone \
+         who reaches it can read and change every player's progress and the job queue"
+    );
+    Ok(())
+}
+
 /// Starts the job workers and maintenance on a pool of their own.
 async fn start_jobs(config: &Config, settings: &JobsSettings) -> anyhow::Result<JobService> {
     anyhow::ensure!(
@@ -270,6 +310,8 @@ async fn start_api(config: &Config, settings: &ApiSettings) -> anyhow::Result<ax
             }
         }
     }
+    state.auth = Arc::new(api::Auth::load(&settings.config.auth)?);
+    state.auth.watch_keys();
     let warm = state.warm_up().await?;
     tracing::info!(
         connections = warm.connections,

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use clap::Args;
 
-use crate::api::{ApiConfig, DEFAULT_BODY_LIMIT};
+use crate::api::auth::{keys, Scope};
+use crate::api::{ApiConfig, AuthSettings, DEFAULT_BODY_LIMIT};
 use crate::app::{shutdown, ApiSettings, App, Config, Listeners};
 use crate::db::DbConfig;
 
@@ -30,6 +31,9 @@ pub struct ApiArgs {
     /// for. Default none (goalstream's own kind, goal.completed, is never accepted).
     #[arg(long, env = "GOALSTREAM_JOB_KINDS", value_delimiter = ',')]
     pub job_kinds: Vec<String>,
+    /// Credentials.
+    #[command(flatten)]
+    pub auth: AuthSettings,
 }
 
 impl ApiArgs {
@@ -43,7 +47,11 @@ impl ApiArgs {
         let pool_size = self.pool_size.unwrap_or(2 * cpus + 1);
         anyhow::ensure!(pool_size >= 1, "--pool-size must be at least 1");
         let mut config = Config::new(db, catalog);
-        let api = ApiConfig { body_limit: self.body_limit, job_kinds: self.job_kinds.clone() };
+        let api = ApiConfig {
+            body_limit: self.body_limit,
+            job_kinds: self.job_kinds.clone(),
+            auth: self.auth.clone(),
+        };
         config.api = Some(ApiSettings { pool_size, config: api });
         Ok(config)
     }
@@ -63,4 +71,27 @@ pub async fn run(db: &DbConfig, catalog_path: &Path, args: &ApiArgs) -> anyhow::
     }
     running.serve_until(shutdown::signal()).await;
     running.stop().await
+}
+
+/// Options of `goalstream api-key`.
+#[derive(Debug, Clone, Args)]
+pub struct ApiKeyArgs {
+    /// The key's name (shown in logs and rate-limit keys; the key itself never is).
+    pub name: String,
+    /// Scopes, comma-separated: progress:read, progress:write, jobs:read, jobs:write, admin.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub scopes: Vec<Scope>,
+}
+
+/// Prints a new key and its line for the keys file.
+pub fn new_key(args: &ApiKeyArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !args.name.is_empty() && !args.name.contains(char::is_whitespace),
+        "the name must be one word"
+    );
+    let key = keys::generate();
+    let scopes: Vec<&str> = args.scopes.iter().map(|s| s.as_str()).collect();
+    println!("key:  {key}");
+    println!("line: {} {} {}", args.name, scopes.join(","), keys::hash_hex(&key));
+    Ok(())
 }

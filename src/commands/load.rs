@@ -42,6 +42,9 @@ pub struct LoadArgs {
     /// the stream; without it the API is served in-process on the run's schema.
     #[arg(long)]
     pub api_url: Option<String>,
+    /// API key sent to --api-url (a key with progress:read and progress:write).
+    #[arg(long, env = "GOALSTREAM_LOAD_API_KEY", requires = "api_url")]
+    pub api_key: Option<String>,
     /// No API traffic (reported as skipped).
     #[arg(long, conflicts_with = "api_url")]
     pub no_api: bool,
@@ -99,6 +102,7 @@ pub async fn run(db: &DbConfig, catalog_path: &Path, args: &LoadArgs) -> anyhow:
         kafka_options: args.kafka.client_options()?,
         api_url: args.api_url.clone(),
         in_process_api: !args.no_api,
+        api_key: args.api_key.clone(),
         schema: args.schema.clone(),
         progress: true,
         seed: 42,

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+use crate::api::AuthSettings;
 use crate::app::{
     shutdown, ApiSettings, App, Config, JobsSettings, Listeners, PipelineSettings,
     DEFAULT_API_POOL_SIZE,
@@ -102,6 +103,9 @@ pub struct RunArgs {
     /// HTTP endpoints.
     #[command(flatten)]
     pub http: HttpArgs,
+    /// Credentials of the REST API.
+    #[command(flatten)]
+    pub auth: AuthSettings,
 }
 
 impl RunArgs {
@@ -148,7 +152,11 @@ impl RunArgs {
                 tracing::info!("REST API disabled (--api-pool-size 0)");
                 None
             }
-            pool_size => Some(ApiSettings { pool_size, ..ApiSettings::default() }),
+            pool_size => {
+                let mut api = ApiSettings { pool_size, ..ApiSettings::default() };
+                api.config.auth = self.auth.clone();
+                Some(api)
+            }
         };
         config.shutdown_timeout = Duration::from_secs(self.shutdown_timeout_s);
         Ok(config)

@@ -27,6 +27,7 @@ pub struct Reply {
     pub status: u16,
     pub body: Value,
     pub request_id: Option<String>,
+    pub www_authenticate: Option<String>,
 }
 
 impl Reply {
@@ -70,6 +71,25 @@ impl TestApi {
         Self::reply(request.send().await.expect("request sent")).await
     }
 
+    /// Sends a request with an optional JSON body and extra headers (credentials).
+    pub async fn call_with(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        Self::reply(request.send().await.expect("request sent")).await
+    }
+
     /// Sends raw bytes with a content type.
     pub async fn raw(
         &self,
@@ -88,11 +108,13 @@ impl TestApi {
 
     pub async fn reply(response: reqwest::Response) -> Reply {
         let status = response.status().as_u16();
-        let request_id =
-            response.headers().get("x-request-id").map(|v| v.to_str().unwrap().to_string());
+        let header =
+            |name: &str| response.headers().get(name).map(|v| v.to_str().unwrap().to_string());
+        let request_id = header("x-request-id");
+        let www_authenticate = header("www-authenticate");
         let bytes = response.bytes().await.unwrap();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply { status, body, request_id }
+        Reply { status, body, request_id, www_authenticate }
     }
 
     /// Stops the server and waits for it.

@@ -38,6 +38,8 @@ pub struct Config {
     pub users: usize,
     /// Pause between one virtual user's requests.
     pub think_time: Duration,
+    /// `Authorization` header value sent with every request (a service API key), if any.
+    pub authorization: Option<String>,
 }
 
 /// What one endpoint saw.
@@ -126,7 +128,8 @@ impl ApiTraffic {
         let clients = (0..config.clients.max(1))
             .map(|n| {
                 let user = VirtualUser {
-                    client: Client::new(config.base.clone()),
+                    client: Client::new(config.base.clone())
+                        .with_authorization(config.authorization.clone()),
                     users: config.users.max(1),
                     think_time: config.think_time,
                     endpoints: endpoints.clone(),

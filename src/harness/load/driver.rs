@@ -54,6 +54,9 @@ pub struct Config {
     pub api_url: Option<String>,
     /// Serve the API in-process when no `api_url` is given.
     pub in_process_api: bool,
+    /// API key sent to `api_url` (a game server's key: progress:read, progress:write). The
+    /// in-process API makes and configures a key of its own.
+    pub api_key: Option<String>,
     /// Schema to (re)create and work in.
     pub schema: String,
     /// Progress lines on stderr.
@@ -92,7 +95,17 @@ pub async fn run(
         ..PipelineConfig::new(consumer, profile.workers)
     };
     app.pipeline = Some(PipelineSettings::new(pipeline));
-    app.api = serve_api.then(ApiSettings::default);
+    // The in-process API authenticates like a deployed one: a service key of its own, in a
+    // keys file that exists for the run.
+    let (api_key, _keys_file) = if serve_api {
+        let (key, file) = service_key(&run_id)?;
+        let mut settings = ApiSettings::default();
+        settings.config.auth.api_keys_file = Some(file.path().to_path_buf());
+        app.api = Some(settings);
+        (Some(key), Some(file))
+    } else {
+        (config.api_key.clone(), None)
+    };
     app.shutdown_timeout = SHUTDOWN_TIMEOUT;
     let api_listener = match serve_api {
         true => Some(tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?),
@@ -143,6 +156,7 @@ pub async fn run(
             clients: profile.api_clients,
             users: profile.users,
             think_time: api::DEFAULT_THINK_TIME,
+            authorization: api_key.as_ref().map(|key| format!("Bearer {key}")),
         })
     });
 
@@ -278,4 +292,31 @@ async fn wait_for_durable(stats: &IngestStats, events: u64, timeout: Duration) -
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     true
+}
+
+/// A keys file removed when dropped.
+struct KeysFile(std::path::PathBuf);
+
+impl KeysFile {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for KeysFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// A new game-server key (progress:read, progress:write) and a keys file holding its hash.
+fn service_key(run_id: &str) -> anyhow::Result<(String, KeysFile)> {
+    let key = crate::api::auth::keys::generate();
+    let path = std::env::temp_dir().join(format!("goalstream-load-{run_id}.keys"));
+    let line = format!(
+        "load-harness progress:read,progress:write {}\n",
+        crate::api::auth::keys::hash_hex(&key)
+    );
+    std::fs::write(&path, line).with_context(|| format!("writing {}", path.display()))?;
+    Ok((key, KeysFile(path)))
 }

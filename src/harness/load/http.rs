@@ -35,6 +35,7 @@ impl BaseUrl {
 /// One connection; reconnects after an error.
 pub struct Client {
     base: BaseUrl,
+    authorization: Option<String>,
     connection: Option<BufReader<TcpStream>>,
 }
 
@@ -50,7 +51,14 @@ pub struct Response {
 impl Client {
     /// A client of `base` (connects on first use).
     pub fn new(base: BaseUrl) -> Self {
-        Client { base, connection: None }
+        Client { base, authorization: None, connection: None }
+    }
+
+    /// The same client sending `Authorization: {value}` with every request (as a real client
+    /// sends its credentials).
+    pub fn with_authorization(mut self, value: Option<String>) -> Self {
+        self.authorization = value;
+        self
     }
 
     /// Sends `method path` with an optional JSON body and reads the whole response.
@@ -88,6 +96,9 @@ impl Client {
         );
         if !body.is_empty() {
             request.push_str("Content-Type: application/json\r\n");
+        }
+        if let Some(value) = &self.authorization {
+            request.push_str(&format!("Authorization: {value}\r\n"));
         }
         request.push_str("\r\n");
         let stream = connection.get_mut();

@@ -1,0 +1,257 @@
+//! Authentication and authorization of the REST API, default deny (docs/SECURITY.md).
+//!
+//! Two kinds of caller: players, with a JWT whose `sub` is their player id ([`jwt`]), who may
+//! only touch routes whose `{user_id}` is theirs; and services (game servers, operators), with
+//! an API key that has scopes ([`keys`]). Job routes never accept player tokens. Every route
+//! declares its [`Access`]; [`guard`] enforces it before the handler runs: no or unusable
+//! credentials are 401 with `WWW-Authenticate`, credentials that may not do this are 403, both
+//! with the API's JSON error shape. Without any credential source configured the API has no
+//! authentication ([`Auth::disabled`]) and the composition root serves it on loopback only.
+
+pub mod jwt;
+pub mod keys;
+pub mod settings;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{FromRequestParts, RawPathParams, Request, State};
+use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::error::{ApiError, ErrorCode};
+use crate::types::names;
+use jwt::JwtVerifier;
+use keys::{ApiKey, ApiKeys};
+pub use settings::AuthSettings;
+
+names! {
+    /// What a service key may do.
+    pub enum Scope ("scope") {
+        /// Read players' progress.
+        ProgressRead => "progress:read",
+        /// Claim, assign and initialize players' goals.
+        ProgressWrite => "progress:write",
+        /// Read jobs and queue counts.
+        JobsRead => "jobs:read",
+        /// Enqueue and cancel jobs.
+        JobsWrite => "jobs:write",
+        /// Everything.
+        Admin => "admin",
+    }
+}
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (the OpenAPI document).
+    Public,
+    /// The player of the route's `{user_id}` (player token), or a service key with the scope.
+    Player(Scope),
+    /// A service key with the scope only.
+    Service(Scope),
+}
+
+/// Who made a request (a request extension, for logs and rate limits).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// Authentication is off (loopback only).
+    Anonymous,
+    /// A player, by id.
+    Player(String),
+    /// A service key, by name.
+    Service(ApiKey),
+}
+
+impl Principal {
+    /// A stable name for per-credential limits and logs (never the credential itself).
+    pub fn name(&self) -> String {
+        match self {
+            Principal::Anonymous => "anonymous".into(),
+            Principal::Player(id) => format!("player:{id}"),
+            Principal::Service(key) => format!("key:{}", key.name),
+        }
+    }
+}
+
+/// Credentials that could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// A file could not be read.
+    #[error("cannot read {path}: {cause}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        cause: std::io::Error,
+    },
+    /// A file's content is not usable.
+    #[error("invalid {path}: {message}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl AuthError {
+    fn read(path: &Path, cause: std::io::Error) -> Self {
+        AuthError::Read { path: path.display().to_string(), cause }
+    }
+}
+
+/// The API's verifiers.
+#[derive(Debug, Default)]
+pub struct Auth {
+    jwt: Option<JwtVerifier>,
+    keys: Option<Arc<ApiKeys>>,
+    watcher: Mutex<Option<tokio_util::task::AbortOnDropHandle<()>>>,
+}
+
+enum Refusal {
+    Unauthenticated(String),
+    Forbidden(String),
+}
+
+impl Auth {
+    /// No authentication: every request is [`Principal::Anonymous`].
+    pub fn disabled() -> Auth {
+        Auth::default()
+    }
+
+    /// The verifiers `settings` name (none: [`Auth::disabled`]).
+    pub fn load(settings: &AuthSettings) -> Result<Auth, AuthError> {
+        let keys = match &settings.api_keys_file {
+            Some(path) => Some(Arc::new(ApiKeys::load(path)?)),
+            None => None,
+        };
+        Ok(Auth { jwt: JwtVerifier::load(settings)?, keys, watcher: Mutex::new(None) })
+    }
+
+    /// Whether requests are authenticated at all.
+    pub fn enabled(&self) -> bool {
+        self.jwt.is_some() || self.keys.is_some()
+    }
+
+    /// Starts reloading the API keys on SIGHUP and file changes (for as long as `self` lives).
+    pub fn watch_keys(&self) {
+        if let Some(keys) = &self.keys {
+            *self.watcher.lock().unwrap_or_else(|e| e.into_inner()) = Some(keys.watch());
+        }
+    }
+
+    fn authenticate(&self, headers: &HeaderMap) -> Result<Option<Principal>, Refusal> {
+        let unauthenticated = |m: &str| Refusal::Unauthenticated(m.to_string());
+        let key_header = headers.get("x-api-key");
+        let bearer = headers.get(AUTHORIZATION);
+        let (credential, from_key_header) = match (key_header, bearer) {
+            (Some(_), Some(_)) => {
+                return Err(unauthenticated("send either Authorization or X-Api-Key, not both"))
+            }
+            (Some(value), None) => (value, true),
+            (None, Some(value)) => (value, false),
+            (None, None) => return Ok(None),
+        };
+        let text = credential.to_str().map_err(|_| unauthenticated("unreadable credentials"))?;
+        let token = if from_key_header {
+            text.trim()
+        } else {
+            match text.split_once(' ') {
+                Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+                _ => return Err(unauthenticated("use Authorization: Bearer <token>")),
+            }
+        };
+        // A JWT has three dot-separated parts; API keys have no dot.
+        if !from_key_header && token.matches('.').count() == 2 {
+            let verifier = self
+                .jwt
+                .as_ref()
+                .ok_or_else(|| unauthenticated("player tokens are not accepted here"))?;
+            let sub = verifier.verify(token).map_err(|e| Refusal::Unauthenticated(e.0))?;
+            return Ok(Some(Principal::Player(sub)));
+        }
+        let keys =
+            self.keys.as_ref().ok_or_else(|| unauthenticated("API keys are not accepted"))?;
+        match keys.lookup(token) {
+            Some(key) => Ok(Some(Principal::Service(key))),
+            None => Err(unauthenticated("unknown API key")),
+        }
+    }
+
+    fn authorize(
+        &self,
+        principal: &Principal,
+        access: Access,
+        user_id: Option<&str>,
+    ) -> Result<(), Refusal> {
+        let forbidden = |m: String| Refusal::Forbidden(m);
+        match (access, principal) {
+            (Access::Public, _) | (_, Principal::Anonymous) => Ok(()),
+            (Access::Player(_), Principal::Player(sub)) => match user_id {
+                Some(user_id) if user_id == sub => Ok(()),
+                _ => Err(forbidden("a player token may only use its own player's routes".into())),
+            },
+            (Access::Service(_), Principal::Player(_)) => {
+                Err(forbidden("job routes take service API keys, not player tokens".into()))
+            }
+            (Access::Player(scope) | Access::Service(scope), Principal::Service(key)) => {
+                if key.allows(scope) {
+                    Ok(())
+                } else {
+                    Err(forbidden(format!("API key {:?} lacks the {scope} scope", key.name)))
+                }
+            }
+        }
+    }
+}
+
+/// What [`guard`] needs: the verifiers and the route's access.
+#[derive(Debug, Clone)]
+pub struct Guard {
+    /// The verifiers.
+    pub auth: Arc<Auth>,
+    /// Who may call the route.
+    pub access: Access,
+}
+
+/// Middleware of one route: authenticates, authorizes, records the [`Principal`] in the
+/// request's extensions, then runs the handler.
+pub async fn guard(State(guard): State<Guard>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let outcome = if !guard.auth.enabled() || guard.access == Access::Public {
+        Ok(Principal::Anonymous)
+    } else {
+        match guard.auth.authenticate(&parts.headers) {
+            Ok(None) => Err(Refusal::Unauthenticated("credentials are required".into())),
+            Ok(Some(principal)) => {
+                let params = RawPathParams::from_request_parts(&mut parts, &()).await.ok();
+                let user_id = params
+                    .as_ref()
+                    .and_then(|p| p.iter().find(|(name, _)| *name == "user_id").map(|(_, v)| v));
+                guard.auth.authorize(&principal, guard.access, user_id).map(|()| principal)
+            }
+            Err(refusal) => Err(refusal),
+        }
+    };
+    match outcome {
+        Ok(principal) => {
+            // The principal's name only: never the credential.
+            tracing::debug!(principal = %principal.name(), "authorized");
+            parts.extensions.insert(principal);
+            next.run(Request::from_parts(parts, body)).await
+        }
+        Err(Refusal::Forbidden(message)) => {
+            ApiError::new(ErrorCode::Forbidden, message).into_response()
+        }
+        Err(Refusal::Unauthenticated(message)) => {
+            let mut response = ApiError::new(ErrorCode::Unauthorized, message).into_response();
+            response
+                .headers_mut()
+                .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"goalstream\""));
+            response
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! Where the API's credentials come from: flags and environment variables shared by
+//! `goalstream api` and `goalstream run` (docs/SECURITY.md). Only paths are configured here;
+//! secrets stay in their files and are never logged.
+
+use std::path::PathBuf;
+
+/// Leeway on `exp` and `nbf` by default (seconds): clocks of game servers and the identity
+/// provider drift a little.
+pub const DEFAULT_JWT_LEEWAY_S: u64 = 30;
+
+/// Authentication settings of the REST API. With none of the credential sources set, the API
+/// has no authentication and serves on loopback only (unless `--insecure-no-auth`).
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct AuthSettings {
+    /// Player JWTs signed with HS256: the file holds the shared secret (its bytes, surrounding
+    /// whitespace trimmed).
+    #[arg(long, env = "GOALSTREAM_JWT_HS256_SECRET_FILE")]
+    pub jwt_hs256_secret_file: Option<PathBuf>,
+    /// Player JWTs signed with RS256 or ES256: a JWKS file (`{"keys": [...]}`) with the public
+    /// keys; a token's `kid` picks its key.
+    #[arg(long, env = "GOALSTREAM_JWT_JWKS_FILE")]
+    pub jwt_jwks_file: Option<PathBuf>,
+    /// Required `iss` of player JWTs (not checked when unset).
+    #[arg(long, env = "GOALSTREAM_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+    /// Required `aud` of player JWTs (not checked when unset).
+    #[arg(long, env = "GOALSTREAM_JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
+    /// Leeway on `exp` and `nbf` (seconds).
+    #[arg(long, env = "GOALSTREAM_JWT_LEEWAY_S", default_value_t = DEFAULT_JWT_LEEWAY_S)]
+    pub jwt_leeway_s: u64,
+    /// Service API keys: `NAME SCOPES SHA256` lines (scopes comma-separated: progress:read,
+    /// progress:write, jobs:read, jobs:write, admin; the key's SHA-256 in hex, never the key).
+    /// Re-read on SIGHUP and when the file changes. `goalstream api-key` makes one.
+    #[arg(long, env = "GOALSTREAM_API_KEYS_FILE")]
+    pub api_keys_file: Option<PathBuf>,
+    /// Serve the API without authentication on a non-loopback address (logged as a warning).
+    /// Without credentials and without this flag, the API only binds loopback addresses.
+    #[arg(long, env = "GOALSTREAM_INSECURE_NO_AUTH")]
+    pub insecure_no_auth: bool,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            jwt_hs256_secret_file: None,
+            jwt_jwks_file: None,
+            jwt_issuer: None,
+            jwt_audience: None,
+            jwt_leeway_s: DEFAULT_JWT_LEEWAY_S,
+            api_keys_file: None,
+            insecure_no_auth: false,
+        }
+    }
+}
+
+impl AuthSettings {
+    /// Whether any credential source is configured.
+    pub fn any_credentials(&self) -> bool {
+        self.jwt_hs256_secret_file.is_some()
+            || self.jwt_jwks_file.is_some()
+            || self.api_keys_file.is_some()
+    }
+}
