@@ -28,7 +28,8 @@ fn bench(c: &mut Criterion) {
                 let mut buffer = Buffer::new(BufferConfig::default(), catalog.clone());
                 let now = Instant::now();
                 for (offset, payload) in payloads.iter().enumerate() {
-                    let body = Body::decode(&catalog, None, payload, DEFAULT_MAX_PAYLOAD_BYTES);
+                    let body =
+                        Body::decode(&catalog, "t", None, payload, DEFAULT_MAX_PAYLOAD_BYTES);
                     let record = Record {
                         partition: (topic.clone(), 0),
                         offset: offset as i64,

@@ -2,7 +2,44 @@
 #![allow(missing_docs)] // criterion_group! generates an undocumented function
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use goalstream::catalog::Catalog;
 use goalstream::ingest::event::{decode, DEFAULT_MAX_PAYLOAD_BYTES};
+use goalstream::ingest::record::Body;
+
+/// Stats of a `match_end`; each feeds one goal.
+const STATS: [&str; 8] =
+    ["kills", "deaths", "assists", "damage", "headshots", "duration_s", "matches", "wins"];
+
+/// A catalog with one goal per stat and a `match_end` mapping updating all eight.
+fn match_catalog() -> Catalog {
+    let goals: Vec<String> = STATS
+        .iter()
+        .map(|s| {
+            format!(
+                r#"{{"goal_id":"{s}-goal","name":"{s}","stat_code":"{s}","mode":"increment",
+                    "target":100,"default_assigned":true,
+                    "reward":{{"type":"currency","item_id":"gold","quantity":1}}}}"#
+            )
+        })
+        .collect();
+    let stats = r#"
+        {"stat_code":"kills","kind":"delta","path":"/stats/kills"},
+        {"stat_code":"deaths","kind":"delta","path":"/stats/deaths"},
+        {"stat_code":"assists","kind":"delta","path":"/stats/assists"},
+        {"stat_code":"damage","kind":"delta","path":"/stats/damage_dealt"},
+        {"stat_code":"headshots","kind":"delta","path":"/stats/headshots"},
+        {"stat_code":"duration_s","kind":"delta","path":"/match/duration_s"},
+        {"stat_code":"matches","kind":"delta","constant":1},
+        {"stat_code":"wins","kind":"delta","constant":1,"when":[{"path":"/result","equals":"win"}]}"#;
+    let json = format!(
+        r#"{{"challenges":[{{"challenge_id":"c","name":"C","goals":[{}]}}],
+            "mappings":[{{"topic":"matches","when":[{{"path":"/type","equals":"match_end"}}],
+              "player_id":"/player/id","event_id":"/event_id",
+              "timestamp":{{"path":"/ts_ms","format":"epoch_ms"}},"stats":[{stats}]}}]}}"#,
+        goals.join(",")
+    );
+    Catalog::from_json(&json).unwrap()
+}
 
 fn bench(c: &mut Criterion) {
     let increment = br#"{"event_id":"e123456","user_id":"player-004217","stat_code":"kills","delta":3,"ts":"2026-11-23T12:00:00.123Z"}"#;
@@ -16,6 +53,28 @@ fn bench(c: &mut Criterion) {
     group.bench_function("value", |b| b.iter(|| decode(value, DEFAULT_MAX_PAYLOAD_BYTES).unwrap()));
     group.bench_function("malformed", |b| {
         b.iter(|| decode(malformed, DEFAULT_MAX_PAYLOAD_BYTES).unwrap_err())
+    });
+    group.finish();
+
+    // One match_end through its mapping: 8 stat updates per event (the unit is updates/s).
+    let catalog = match_catalog();
+    let match_end = br#"{"type":"match_end","event_id":"9f1c2e7a-33b0-4c55-a2c8-6d1f0e2b7a41","ts_ms":1764849600123,"player":{"id":"player-004217","platform":"ios","level":31},"match":{"id":"m-88213","mode":"ranked","map":"harbor","duration_s":1420},"result":"win","stats":{"kills":12,"deaths":4,"assists":7,"damage_dealt":3481,"headshots":5,"accuracy":0.31}}"#;
+    let updates = |body: &Body| match body {
+        Body::Event { stats, .. } => stats.len(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(updates(&Body::decode(&catalog, "matches", None, match_end, 1 << 16)), 8);
+    let mut group = c.benchmark_group("decode_mapped");
+    group.throughput(Throughput::Elements(8));
+    group.bench_function("match_end_8_stats", |b| {
+        b.iter(|| Body::decode(&catalog, "matches", None, match_end, DEFAULT_MAX_PAYLOAD_BYTES))
+    });
+    group.finish();
+    // The built-in shape through the same entry point, for comparison (1 update per event).
+    let mut group = c.benchmark_group("decode_fixed");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("increment", |b| {
+        b.iter(|| Body::decode(&catalog, "t", None, increment, DEFAULT_MAX_PAYLOAD_BYTES))
     });
     group.finish();
 }

@@ -50,6 +50,7 @@ fn bench(c: &mut Criterion) {
                 let batch = updates(next_user.fetch_add(n, Ordering::Relaxed) + 1_000_000_000, n);
                 let mut client = pool.get().await.unwrap();
                 let flush = FlushBatch {
+                    events: Default::default(),
                     now: chrono::Utc::now(),
                     updates: &batch,
                     group_id: "bench",
@@ -64,6 +65,7 @@ fn bench(c: &mut Criterion) {
             b.to_async(&runtime).iter(|| async {
                 let mut client = pool.get().await.unwrap();
                 let flush = FlushBatch {
+                    events: Default::default(),
                     now: chrono::Utc::now(),
                     updates: &batch,
                     group_id: "bench",

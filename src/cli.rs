@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::commands::api::ApiArgs;
+use crate::commands::catalog::CatalogArgs;
 use crate::commands::chaos::{ChaosArgs, ChaosWorkerArgs};
 use crate::commands::dead_letters::DeadLettersCommand;
 use crate::commands::demo::DemoArgs;
@@ -102,8 +103,9 @@ pub enum Command {
     ApiKey(crate::commands::api::ApiKeyArgs),
     /// Apply the schema migrations in sql/ (safe to run twice, and from two processes at once).
     Migrate,
-    /// Validate the challenge catalog and print a summary.
-    Catalog,
+    /// Validate the challenge catalog and print its goals and mappings; with --try FILE.jsonl,
+    /// print what each line of the file becomes.
+    Catalog(CatalogArgs),
     /// The job queue: list, show, retry, cancel, delete jobs; pause and resume queues.
     #[command(subcommand)]
     Jobs(JobsCommand),

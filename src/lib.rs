@@ -26,16 +26,19 @@
 //!   in order, [`app::Running::stop`] stops them in reverse; [`app::shutdown`] turns signals
 //!   into that stop. `run`, `api`, `demo`, the load harness and the tests compose it.
 //! - [`catalog`]: challenges and goals from `config/challenges.json`, validated at start;
-//!   goals indexed by stat code.
+//!   goals indexed by stat code; [`catalog::mapping`]: how a topic's events map onto stats
+//!   (docs/FORMATS.md).
 //! - [`update`]: one coalesced update per `(user_id, goal_id)` and the folding rules that make
 //!   the result independent of batch boundaries.
-//! - [`ingest`]: the Kafka side. [`ingest::event`] decodes, [`ingest::consumer`] is the
+//! - [`ingest`]: the Kafka side. [`ingest::event`] decodes the built-in shape,
+//!   [`ingest::mapper`] applies a topic's mapping, [`ingest::consumer`] is the
 //!   consumer thread (its rebalance callbacks live in `ingest::context`), [`ingest::buffer`]
 //!   coalesces, [`ingest::offsets`] tracks positions, [`ingest::flusher`] writes, and
 //!   [`ingest::pipeline`] starts and stops them together.
 //! - [`store`]: the only module with SQL. [`store::progress`] is the flush engine (binary COPY
 //!   into a per-connection temp table, one MERGE, offsets and dead letters in the same
-//!   transaction); [`store::offsets`] the fenced consumer offsets; [`store::jobs`] the job
+//!   transaction); [`store::seen_events`] the event ids applied within the de-duplication
+//!   window (claimed in the flush transaction); [`store::offsets`] the fenced consumer offsets; [`store::jobs`] the job
 //!   queue; [`store::migrate`] the schema migrations; [`store::connect`], [`store::open`] and
 //!   [`store::Scratch`] open goalstream's database (and scratch schemas).
 //! - [`jobs`]: the job queue at work in River's roles: a [`jobs::producer`] per queue claims at

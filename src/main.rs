@@ -57,7 +57,7 @@ async fn run(cli: Cli, matches: ArgMatches, file: Option<ConfigFile>) -> ExitCod
         Command::ChaosWorker(args) => commands::chaos::worker(&db, args).await,
         Command::ApiKey(args) => commands::api::new_key(args),
         Command::Migrate => commands::migrate::run(&db).await,
-        Command::Catalog => commands::catalog::run(catalog),
+        Command::Catalog(args) => commands::catalog::run(catalog, args),
         Command::Jobs(command) => commands::jobs::run(&db, command).await,
         Command::DeadLetters(command) => commands::dead_letters::run(&db, catalog, command).await,
         Command::Player(command) => commands::player::run(&db, command).await,

@@ -148,6 +148,7 @@ async fn the_flush_job_and_the_claim_job_grant_the_reward_once() {
     let now = Utc::now() - Duration::seconds(10);
     let updates = support::fixtures::event(&api.catalog, "u1", "level", Some(12), None);
     let batch = goalstream::store::FlushBatch {
+        events: Default::default(),
         now,
         updates: &updates,
         group_id: "g",
@@ -165,7 +166,8 @@ async fn the_flush_job_and_the_claim_job_grant_the_reward_once() {
     // A rotating goal: same arguments (the period comes from the row's expires_at, which is
     // the flush's period end).
     let kills = support::fixtures::event(&api.catalog, "u1", "kills", None, Some(30));
-    let kills_batch = goalstream::store::FlushBatch { updates: &kills, ..batch };
+    let kills_batch =
+        goalstream::store::FlushBatch { events: Default::default(), updates: &kills, ..batch };
     store.flush(&mut api.db.pool.get().await.unwrap(), &kills_batch).await.unwrap();
     let reply = api.call("POST", &claim_path("u1", "daily-kills-25"), None).await;
     assert_eq!(reply.status, 200, "{reply:?}");
@@ -188,6 +190,7 @@ async fn the_flush_job_and_the_claim_job_grant_the_reward_once() {
     // Events after the claim leave the claimed row alone.
     let updates = support::fixtures::event(&api.catalog, "u1", "level", Some(14), None);
     let batch = goalstream::store::FlushBatch {
+        events: Default::default(),
         now: now + Duration::seconds(1),
         updates: &updates,
         ..batch
@@ -218,6 +221,7 @@ async fn claims_and_flushes_of_the_same_rows_interleave_without_errors() {
         let (store, pool) = (store.clone(), api.db.pool.clone());
         async move {
             let batch = goalstream::store::FlushBatch {
+                events: Default::default(),
                 now: Utc::now(),
                 updates: &updates,
                 group_id: "g",

@@ -22,6 +22,7 @@ async fn flush(api: &TestApi, user: &str, stat: &str, value: Option<i64>, delta:
     let store = ProgressStore::new(api.catalog.clone());
     let updates = support::fixtures::event(&api.catalog, user, stat, value, delta);
     let batch = FlushBatch {
+        events: Default::default(),
         now: Utc::now(),
         updates: &updates,
         group_id: "g",

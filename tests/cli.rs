@@ -73,6 +73,33 @@ fn a_missing_catalog_is_an_error_unless_the_example_was_asked_for() {
 }
 
 #[test]
+fn catalog_try_shows_what_each_line_becomes() {
+    let lines = [
+        r#"{"type":"match_end","event_id":"e-1","player":{"id":"p-42","level":12},"result":"win","match":{"ended_at_ms":1764849600000,"duration_min":14,"mode":"ranked"},"stats":{"kills":7,"ranked_score":1530}}"#,
+        r#"{"type":"match_end","player":{"id":"p-43"},"result":"loss","match":{"ended_at_ms":1764849600000,"duration_min":9},"stats":{"kills":"3"}}"#,
+        r#"{"type":"match_start","player":{"id":"p-43"}}"#,
+    ];
+    let events = file("try.jsonl", &lines.join("\n"));
+    let (code, text) = run(&["catalog", "--try", &events, "--topic", "match-events"], &[]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains(
+            "line 1: player p-42, event e-1, at 2025-12-04T12:00:00+00:00: matches_played += 1, \
+             wins += 1, kills += 7, minutes_played += 14, level = 12, ranked_score = 1530"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("line 2: dead letter: at /event_id: missing"), "{text}");
+    assert!(text.contains("line 3: no update"), "{text}");
+    // The same file in the built-in shape: every line lacks `user_id`.
+    let (_, text) = run(&["catalog", "--try", &events], &[]);
+    assert_eq!(text.matches("missing field `user_id`").count(), 3, "{text}");
+    // The summary lists the mapping.
+    let (_, text) = run(&["catalog"], &[]);
+    assert!(text.contains("wins               += 1 when /result == \"win\""), "{text}");
+}
+
+#[test]
 fn unknown_settings_in_the_config_file_are_refused() {
     let config = file("typo.env", "GOALSTREAM_BROKER=kafka:9092\n");
     let (code, text) = run(&["--config", &config, "catalog"], &[]);

@@ -235,6 +235,7 @@ async fn completed_goals_are_granted_their_reward_once() {
         updates.extend(event(&c, user, "kills", None, Some(25))); // completes kills-20
     }
     let batch = FlushBatch {
+        events: Default::default(),
         now: chrono::Utc::now(),
         updates: &updates,
         group_id: "g",

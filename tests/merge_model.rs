@@ -1,17 +1,19 @@
 //! The merge against a model: random event streams applied one event at a time to a plain Rust
 //! model of DESIGN.md's rules must give the same table as the flush engine, however the stream
-//! is cut into batches (and with repeated keys inside a batch).
+//! is cut into batches (and with repeated keys inside a batch); also when each event is a
+//! mapped `match_end` that fans out to several stats.
 
 mod support;
 
 use std::collections::BTreeMap;
 
 use goalstream::catalog::{Catalog, Mode};
+use goalstream::ingest::record::Body;
 use goalstream::store::{FlushBatch, ProgressStore};
 use goalstream::update::ProgressUpdate;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use support::fixtures::{catalog, event, put_row, rows, Clock};
+use support::fixtures::{catalog, catalog_json, event, put_row, rows, Clock};
 use support::TestDb;
 
 /// The model's view of a row.
@@ -76,9 +78,69 @@ fn random_event(rng: &mut SmallRng, catalog: &Catalog) -> Vec<ProgressUpdate> {
     event(catalog, &user, stat, value, delta)
 }
 
+/// One match: up to four stat updates through the `matches` topic's mapping.
+const MAPPING: &str = r#","mappings":[{"topic":"matches","player_id":"/player",
+    "when":[{"path":"/type","equals":"match_end"}],
+    "stats":[
+      {"stat_code":"level","kind":"absolute","path":"/level","optional":true},
+      {"stat_code":"score","kind":"absolute","path":"/score/now","optional":true},
+      {"stat_code":"kills","kind":"delta","path":"/kills","optional":true},
+      {"stat_code":"kills","kind":"delta","constant":1,"when":[{"path":"/result","equals":"win"}]}
+    ]}]"#;
+
+fn random_match(rng: &mut SmallRng, catalog: &Catalog) -> Vec<ProgressUpdate> {
+    let mut event = serde_json::json!({"type": "match_end", "player": rng.random_range(0..4)});
+    event["player"] = format!("u{}", event["player"]).into();
+    if rng.random_bool(0.6) {
+        event["level"] = rng.random_range(0..60).into();
+    }
+    if rng.random_bool(0.6) {
+        event["score"] = serde_json::json!({"now": rng.random_range(0..60)});
+    }
+    if rng.random_bool(0.7) {
+        event["kills"] = rng.random_range(0..8).into();
+    }
+    event["result"] = if rng.random_bool(0.5) { "win" } else { "loss" }.into();
+    let payload = serde_json::to_vec(&event).unwrap();
+    match Body::decode(catalog, "matches", None, &payload, 1 << 16) {
+        Body::Event { user_id, stats, .. } => stats
+            .iter()
+            .flat_map(|s| event_updates(catalog, &user_id, s.stat, s.value, s.delta))
+            .collect(),
+        Body::UnknownStat => Vec::new(),
+        Body::Malformed { reason, .. } => panic!("{event}: {reason}"),
+    }
+}
+
+fn event_updates(
+    catalog: &Catalog,
+    user: &str,
+    stat: u32,
+    value: Option<i64>,
+    delta: Option<i64>,
+) -> Vec<ProgressUpdate> {
+    event(catalog, user, catalog.stat_code(stat), value, delta)
+}
+
 #[tokio::test]
 async fn flushed_state_matches_the_model_for_any_batching() {
-    let catalog = catalog();
+    check_against_the_model(catalog(), random_event).await;
+}
+
+#[tokio::test]
+async fn a_fan_out_mapping_matches_the_model_for_any_batching() {
+    let catalog = Catalog::from_json(&catalog_json(MAPPING)).unwrap();
+    // The mapping does fan out: some matches update three or four stats at once.
+    let mut rng = SmallRng::seed_from_u64(99);
+    let widest = (0..200).map(|_| random_match(&mut rng, &catalog).len()).max();
+    assert!(widest >= Some(4), "{widest:?}");
+    check_against_the_model(std::sync::Arc::new(catalog), random_match).await;
+}
+
+async fn check_against_the_model(
+    catalog: std::sync::Arc<Catalog>,
+    random_event: fn(&mut SmallRng, &Catalog) -> Vec<ProgressUpdate>,
+) {
     let store = ProgressStore::new(catalog.clone());
     let db = TestDb::new(2).await;
     let mut client = db.pool.get().await.unwrap();
@@ -112,6 +174,7 @@ async fn flushed_state_matches_the_model_for_any_batching() {
                 };
                 let end = (start + len).min(stream.len());
                 let batch = FlushBatch {
+                    events: Default::default(),
                     now: clock.tick(),
                     updates: &stream[start..end],
                     group_id: "g",

@@ -17,7 +17,14 @@ async fn flush(
     now: DateTime<Utc>,
     updates: &[ProgressUpdate],
 ) -> FlushOutcome {
-    let batch = FlushBatch { now, updates, group_id: "g", offsets: &[], dead_letters: &[] };
+    let batch = FlushBatch {
+        events: Default::default(),
+        now,
+        updates,
+        group_id: "g",
+        offsets: &[],
+        dead_letters: &[],
+    };
     store.flush(client, &batch).await.unwrap()
 }
 
@@ -239,6 +246,7 @@ async fn replaying_a_batch_with_the_same_offsets_changes_nothing() {
         reason: "not JSON".into(),
     }];
     let batch = FlushBatch {
+        events: Default::default(),
         now: clock.tick(),
         updates: &updates,
         group_id: "g",
@@ -248,14 +256,20 @@ async fn replaying_a_batch_with_the_same_offsets_changes_nothing() {
     let outcome = store.flush(&mut client, &batch).await.unwrap();
     assert_eq!((outcome.inserted, outcome.dead_letters), (1, 1));
     let before = rows(&db.pool).await;
-    let replay = FlushBatch { now: clock.tick(), ..batch };
+    let replay = FlushBatch { events: Default::default(), now: clock.tick(), ..batch };
     let error = store.flush(&mut client, &replay).await.unwrap_err();
     assert!(matches!(error, StoreError::Fenced { moved_by_others: 1, expected: 1 }), "{error}");
     assert!(!error.is_retryable());
     assert_eq!(rows(&db.pool).await, before, "the fenced flush rolled back");
     // The next batch continues from the stored offset.
     let next = [OffsetMove { topic: "t".into(), partition: 0, expected: Some(10), next: 12 }];
-    let batch = FlushBatch { now: clock.tick(), offsets: &next, dead_letters: &[], ..batch };
+    let batch = FlushBatch {
+        events: Default::default(),
+        now: clock.tick(),
+        offsets: &next,
+        dead_letters: &[],
+        ..batch
+    };
     store.flush(&mut client, &batch).await.unwrap();
     assert_eq!(row(&db.pool, "u1", "kills-20").await.progress, 10);
     let stored = goalstream::store::offsets::load(&client, "g", &["t".to_string()]).await.unwrap();
@@ -278,6 +292,7 @@ async fn a_batch_with_only_offsets_and_dead_letters_commits() {
         reason: "not UTF-8".into(),
     }];
     let batch = FlushBatch {
+        events: Default::default(),
         now: clock.tick(),
         updates: &[],
         group_id: "g",
@@ -299,6 +314,7 @@ async fn two_connections_fence_each_other_on_the_same_partition() {
     let updates = event(&c, "u1", "kills", None, Some(1));
     let offsets = [OffsetMove { topic: "t".into(), partition: 0, expected: None, next: 5 }];
     let batch = FlushBatch {
+        events: Default::default(),
         now: clock.tick(),
         updates: &updates,
         group_id: "g",
@@ -340,6 +356,7 @@ async fn a_failing_merge_reports_its_own_error_on_a_fresh_connection() {
         reason: "r".into(),
     }];
     let batch = FlushBatch {
+        events: Default::default(),
         now: clock.tick(),
         updates: &updates,
         group_id: "g",

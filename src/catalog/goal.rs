@@ -86,6 +86,9 @@ pub struct Challenge {
 #[serde(deny_unknown_fields)]
 pub(super) struct CatalogFile {
     pub challenges: Vec<ChallengeFile>,
+    /// How topics' events map onto stats (none: every topic uses the built-in shape).
+    #[serde(default)]
+    pub mappings: Vec<super::mapping::MappingFile>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -5,6 +5,7 @@
 
 mod goal;
 pub mod ids;
+pub mod mapping;
 mod rotation;
 #[cfg(test)]
 mod tests;
@@ -14,6 +15,7 @@ use std::path::Path;
 
 pub use goal::{Challenge, Goal, Mode, Reward};
 pub use ids::{check_id as check_external_id, IdProblem};
+pub use mapping::{Mapping, Mappings};
 pub use rotation::Rotation;
 
 use goal::CatalogFile;
@@ -61,6 +63,14 @@ pub enum CatalogError {
         /// What is wrong.
         message: String,
     },
+    /// A mapping breaks a rule.
+    #[error("invalid catalog: at {at}: {message}")]
+    Mapping {
+        /// Path in the file, e.g. `mappings[0].stats[2].path`.
+        at: String,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 /// The validated catalog.
@@ -71,6 +81,8 @@ pub struct Catalog {
     by_id: HashMap<String, GoalRef>,
     stat_refs: HashMap<String, StatRef>,
     stat_goals: Vec<Vec<GoalRef>>,
+    stat_codes: Vec<String>,
+    mappings: Mappings,
 }
 
 impl Catalog {
@@ -128,6 +140,16 @@ impl Catalog {
     /// The stat code's index, or `None` when no goal reads it.
     pub fn stat_ref(&self, stat_code: &str) -> Option<StatRef> {
         self.stat_refs.get(stat_code).copied()
+    }
+
+    /// The code of a stat.
+    pub fn stat_code(&self, stat: StatRef) -> &str {
+        &self.stat_codes[stat as usize]
+    }
+
+    /// How topics' events map onto stats.
+    pub fn mappings(&self) -> &Mappings {
+        &self.mappings
     }
 
     /// Goals fed by a stat.
@@ -202,15 +224,18 @@ impl Catalog {
         check_prerequisites(&goals, &by_id)?;
         let mut stat_refs: HashMap<String, StatRef> = HashMap::new();
         let mut stat_goals: Vec<Vec<GoalRef>> = Vec::new();
+        let mut stat_codes = Vec::new();
         for (index, goal) in goals.iter().enumerate() {
             let index = GoalRef::try_from(index).expect("checked above");
             let stat = *stat_refs.entry(goal.stat_code.clone()).or_insert_with(|| {
                 stat_goals.push(Vec::new());
+                stat_codes.push(goal.stat_code.clone());
                 StatRef::try_from(stat_goals.len() - 1).expect("fewer stats than goals")
             });
             stat_goals[stat as usize].push(index);
         }
-        Ok(Catalog { goals, challenges, by_id, stat_refs, stat_goals })
+        let mappings = mapping::build(file.mappings, |code| stat_refs.get(code).copied())?;
+        Ok(Catalog { goals, challenges, by_id, stat_refs, stat_goals, stat_codes, mappings })
     }
 }
 

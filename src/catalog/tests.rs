@@ -86,3 +86,54 @@ fn load_reports_the_path() {
     let error = Catalog::load("/nonexistent/challenges.json").unwrap_err().to_string();
     assert!(error.contains("/nonexistent/challenges.json"), "{error}");
 }
+
+fn mapping_error(mapping: &str) -> String {
+    let json = goal_json("").replacen("]}]}", &format!("]}}],\"mappings\":[{mapping}]}}"), 1);
+    error_of(&json)
+}
+
+#[test]
+fn mappings_are_validated_with_the_path_of_the_fault() {
+    let catalog = Catalog::from_json(EXAMPLE).unwrap();
+    let mappings = catalog.mappings().of("match-events").unwrap();
+    assert_eq!(mappings[0].stats.len(), 6);
+    assert!(catalog.mappings().of("goalstream.events").is_none());
+    let ok = r#"{"topic":"t","player_id":"/p","stats":[{"stat_code":"kills","kind":"delta","path":"/k"}]}"#;
+    let json = goal_json("").replacen("]}]}", &format!("]}}],\"mappings\":[{ok}]}}"), 1);
+    assert!(Catalog::from_json(&json).is_ok(), "{json}");
+    for (broken, expected) in [
+        (ok.replace("/p", "p"), "at mappings[0].player_id: \"p\" is not a JSON pointer"),
+        (
+            ok.replace("kills", "deaths"),
+            "at mappings[0].stats[0].stat_code: no goal reads stat \"deaths\"",
+        ),
+        (
+            ok.replace(r#""path":"/k""#, r#""constant":-1"#),
+            "at mappings[0].stats[0].constant: must be >= 0",
+        ),
+        (
+            ok.replace(r#","path":"/k""#, ""),
+            "at mappings[0].stats[0]: give exactly one of `path` and `constant`",
+        ),
+        (
+            ok.replace(r#""path":"/k""#, r#""path":"/k~2""#),
+            "at mappings[0].stats[0].path: \"/k~2\": `~` must be followed",
+        ),
+        (
+            ok.replace(r#""topic":"t","#, r#""topic":"t","when":[{"path":"/x"}],"#),
+            "at mappings[0].when[0]: give exactly one of `equals` and `exists`",
+        ),
+        (
+            ok.replace(
+                r#""stats":[{"stat_code":"kills","kind":"delta","path":"/k"}]"#,
+                r#""stats":[]"#,
+            ),
+            "at mappings[0].stats: a mapping needs at least one stat",
+        ),
+    ] {
+        let got = mapping_error(&broken);
+        assert!(got.contains(expected), "{broken}: {got}");
+    }
+    let got = mapping_error(&ok.replace("delta", "sum"));
+    assert!(got.contains("mappings[0].stats[0].kind") && got.contains("unknown variant"), "{got}");
+}

@@ -193,10 +193,11 @@ async fn replay_one(
     client: &mut deadpool_postgres::Client,
     id: i64,
 ) -> anyhow::Result<String> {
-    let Some(payload) = dead_letter_admin::begin_replay(&*client, id).await? else {
+    let Some((topic, payload)) = dead_letter_admin::begin_replay(&*client, id).await? else {
         return Ok("not replayed: no such dead letter, or it was replayed before".into());
     };
-    let body = Body::decode(catalog, None, &payload, DEFAULT_MAX_PAYLOAD_BYTES);
+    // Decoded as its topic's events: through the topic's mapping, if it has one now.
+    let body = Body::decode(catalog, &topic, None, &payload, DEFAULT_MAX_PAYLOAD_BYTES);
     let config = BufferConfig { max_age: Duration::MAX, ..BufferConfig::default() };
     let mut buffer = Buffer::new(config, catalog.clone());
     let record = Record {
@@ -215,6 +216,7 @@ async fn replay_one(
         "applied: no goal reads its stat (nothing to change)".to_string()
     } else {
         let flush = FlushBatch {
+            events: Default::default(),
             now: Utc::now(),
             updates: &batch.updates,
             group_id: "",

@@ -36,6 +36,10 @@ pub struct ReplayArgs {
     /// Lines over this many bytes are dead-lettered.
     #[arg(long, default_value_t = DEFAULT_MAX_PAYLOAD_BYTES)]
     pub max_payload_bytes: usize,
+    /// Read the lines as events of this topic, through its mapping in the catalog (default:
+    /// the built-in shape).
+    #[arg(long)]
+    pub topic: Option<String>,
 }
 
 /// Replays the file.
@@ -53,6 +57,7 @@ pub async fn run(db: &DbConfig, catalog_path: &Path, args: &ReplayArgs) -> anyho
         max_rows: args.flush_rows,
         max_bytes: DEFAULT_MAX_BYTES,
         max_age: Duration::MAX,
+        dedup_window: None,
     };
     let mut buffer = Buffer::new(buffer_config, catalog.clone());
     let stats = IngestStats::default();
@@ -61,6 +66,8 @@ pub async fn run(db: &DbConfig, catalog_path: &Path, args: &ReplayArgs) -> anyho
     let mut line = Vec::new();
     let mut number = 0u64;
     let mut durable_line = args.from_line - 1;
+    // No topic has an empty name, so "" always means the built-in shape.
+    let topic = args.topic.as_deref().unwrap_or("");
     loop {
         line.clear();
         if reader.read_until(b'\n', &mut line)? == 0 {
@@ -73,7 +80,7 @@ pub async fn run(db: &DbConfig, catalog_path: &Path, args: &ReplayArgs) -> anyho
         if number < args.from_line || line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let body = Body::decode(&catalog, None, &line, args.max_payload_bytes);
+        let body = Body::decode(&catalog, topic, None, &line, args.max_payload_bytes);
         let record = Record {
             partition: (source.clone(), 0),
             offset: number as i64,
@@ -125,6 +132,7 @@ async fn flush(
     }
     .emit(stats);
     let flush = FlushBatch {
+        events: Default::default(),
         now: chrono::Utc::now(),
         updates: &batch.updates,
         group_id: "",

@@ -55,6 +55,12 @@ pub struct RunArgs {
     /// Flush when the oldest buffered event is this old (ms): bounds event→durable latency.
     #[arg(long, env = "GOALSTREAM_FLUSH_AGE_MS", default_value_t = 200)]
     pub flush_age_ms: u64,
+    /// Skip an event whose id (per player) was applied less than this many seconds ago
+    /// (resent by a client at another offset); 0: off. Events without an id (and no mapped
+    /// id) are identified by topic/partition/offset. Costs one statement per flush
+    /// (docs/BENCHMARKS.md); e.g. 86400 for a day.
+    #[arg(long, env = "GOALSTREAM_DEDUP_WINDOW_S", default_value_t = 0)]
+    pub dedup_window_s: u64,
     /// Where a partition with no stored offset starts.
     #[arg(long, env = "GOALSTREAM_AUTO_OFFSET_RESET", default_value = DEFAULT_AUTO_OFFSET_RESET, value_parser = ["earliest", "latest"])]
     pub auto_offset_reset: String,
@@ -189,6 +195,8 @@ impl RunArgs {
                 max_rows: self.flush_rows,
                 max_bytes: self.flush_bytes,
                 max_age: Duration::from_millis(self.flush_age_ms),
+                dedup_window: (self.dedup_window_s > 0)
+                    .then(|| Duration::from_secs(self.dedup_window_s)),
             },
             workers,
             revoke_timeout: Duration::from_millis(self.revoke_timeout_ms),

@@ -2,13 +2,14 @@
 //! `(user_id, goal_id)` (folded with [`Change::absorb`], so the result never depends on where
 //! batches are cut), the dead letters, and the counts.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::record::{Body, Record};
 use crate::catalog::{Catalog, GoalRef};
-use crate::store::{DeadLetter, FlushOutcome};
+use crate::store::seen_events::BatchEvent;
+use crate::store::{BatchEvents, DeadLetter, FlushOutcome};
 use crate::telemetry::events::FlushCommitted;
 use crate::telemetry::labels::SkipReason;
 use crate::update::{Change, ProgressUpdate};
@@ -29,6 +30,10 @@ pub struct BufferConfig {
     pub max_bytes: usize,
     /// Age of the oldest record.
     pub max_age: Duration,
+    /// De-duplication by event id per player over this window (`None`: off): the buffer skips
+    /// an id repeated within the batch and keeps each event's id and updates, so the flush
+    /// can leave out those applied before (the pipeline sets the store's window from this).
+    pub dedup_window: Option<Duration>,
 }
 
 impl Default for BufferConfig {
@@ -37,6 +42,7 @@ impl Default for BufferConfig {
             max_rows: DEFAULT_MAX_ROWS,
             max_bytes: DEFAULT_MAX_BYTES,
             max_age: DEFAULT_MAX_AGE,
+            dedup_window: None,
         }
     }
 }
@@ -56,6 +62,12 @@ pub struct Batch {
     pub bytes: usize,
     /// Message timestamps (ms since the Unix epoch) of the records, for latency.
     pub timestamps_ms: Vec<i64>,
+    /// With de-duplication: each event with its id, in Kafka order.
+    pub events: Vec<BatchEvent>,
+    /// With de-duplication: each event's updates, uncoalesced.
+    pub event_updates: Vec<ProgressUpdate>,
+    /// With de-duplication: events skipped because their id repeated within the batch.
+    pub duplicates: u64,
 }
 
 impl Batch {
@@ -87,6 +99,11 @@ impl Batch {
         }
     }
 
+    /// The events for the flush's de-duplication.
+    pub fn batch_events(&self) -> BatchEvents<'_> {
+        BatchEvents { events: &self.events, updates: &self.event_updates }
+    }
+
     /// Whether there is nothing to write (offsets may still move).
     pub fn is_empty(&self) -> bool {
         self.updates.is_empty() && self.dead_letters.is_empty()
@@ -99,6 +116,8 @@ pub struct Buffer {
     config: BufferConfig,
     catalog: Arc<Catalog>,
     index: HashMap<(Arc<str>, GoalRef), usize>,
+    /// With de-duplication: the `(user_id, event_id)` pairs of the batch.
+    seen: HashSet<(Arc<str>, Arc<str>)>,
     batch: Batch,
     /// When the oldest buffered record arrived.
     started: Option<Instant>,
@@ -107,7 +126,14 @@ pub struct Buffer {
 impl Buffer {
     /// An empty buffer resolving stats against `catalog`.
     pub fn new(config: BufferConfig, catalog: Arc<Catalog>) -> Self {
-        Buffer { config, catalog, index: HashMap::new(), batch: Batch::default(), started: None }
+        Buffer {
+            config,
+            catalog,
+            index: HashMap::new(),
+            seen: HashSet::new(),
+            batch: Batch::default(),
+            started: None,
+        }
     }
 
     /// Takes in one record (already accepted by the offset tracker) at time `now`.
@@ -120,22 +146,49 @@ impl Buffer {
             batch.timestamps_ms.push(ms);
         }
         match record.body {
-            Body::Event { user_id, stat, value, delta } => {
+            Body::Event { user_id, event_id, stats } => {
                 let user_id: Arc<str> = Arc::from(user_id);
-                for &goal in self.catalog.goals_of(stat) {
-                    let mode = self.catalog.goal(goal).mode;
-                    let Some(change) = Change::from_event(mode, value, delta) else { continue };
-                    match self.index.get(&(user_id.clone(), goal)) {
-                        Some(&at) => batch.updates[at].change.absorb(&change),
-                        None => {
-                            self.index.insert((user_id.clone(), goal), batch.updates.len());
-                            batch.updates.push(ProgressUpdate {
-                                user_id: user_id.clone(),
-                                goal,
-                                change,
-                            });
+                let first_update = batch.event_updates.len();
+                let event_id = if self.config.dedup_window.is_some() {
+                    let (topic, partition) = &record.partition;
+                    let id: Arc<str> = match event_id {
+                        Some(id) => Arc::from(id),
+                        None => Arc::from(format!("{topic}/{partition}/{}", record.offset)),
+                    };
+                    if !self.seen.insert((user_id.clone(), id.clone())) {
+                        batch.duplicates += 1;
+                        return;
+                    }
+                    Some(id)
+                } else {
+                    None
+                };
+                for stat in stats {
+                    for &goal in self.catalog.goals_of(stat.stat) {
+                        let mode = self.catalog.goal(goal).mode;
+                        let Some(change) = Change::from_event(mode, stat.value, stat.delta) else {
+                            continue;
+                        };
+                        if event_id.is_some() {
+                            let user_id = user_id.clone();
+                            batch.event_updates.push(ProgressUpdate { user_id, goal, change });
+                        }
+                        match self.index.get(&(user_id.clone(), goal)) {
+                            Some(&at) => batch.updates[at].change.absorb(&change),
+                            None => {
+                                self.index.insert((user_id.clone(), goal), batch.updates.len());
+                                batch.updates.push(ProgressUpdate {
+                                    user_id: user_id.clone(),
+                                    goal,
+                                    change,
+                                });
+                            }
                         }
                     }
+                }
+                if let Some(event_id) = event_id {
+                    let updates = first_update..batch.event_updates.len();
+                    batch.events.push(BatchEvent { user_id, event_id, updates });
                 }
             }
             Body::UnknownStat => batch.unknown_stats += 1,
@@ -195,6 +248,7 @@ impl Buffer {
     /// Takes everything out; the buffer is empty afterwards.
     pub fn take(&mut self) -> Batch {
         self.index.clear();
+        self.seen.clear();
         self.started = None;
         std::mem::take(&mut self.batch)
     }

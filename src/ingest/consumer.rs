@@ -296,8 +296,8 @@ impl PollLoop {
         };
         let partition: Partition = (topic, message.partition());
         let payload = message.payload().unwrap_or_default();
-        let body =
-            Body::decode(&self.catalog, message.key(), payload, self.config.max_payload_bytes);
+        let max_bytes = self.config.max_payload_bytes;
+        let body = Body::decode(&self.catalog, &partition.0, message.key(), payload, max_bytes);
         Record {
             epoch: self.consumer.context().epoch(&partition),
             partition,

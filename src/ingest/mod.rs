@@ -2,6 +2,9 @@
 //! transaction.
 //!
 //! - [`event`]: JSON payload → event, or the reason it is malformed.
+//! - [`mapper`]: a topic's mapping applied to an event (any format, through
+//!   [`mapper::Document`]): player, event id, timestamp, the stats it updates, or the failing
+//!   path and why.
 //! - [`record`]: what the consumer thread hands the flush workers.
 //! - [`offsets`]: per-partition stored offset and position; skips duplicates.
 //! - [`buffer`]: pure coalescing buffer with size, byte and age limits.
@@ -18,6 +21,7 @@ pub mod consumer;
 mod context;
 pub mod event;
 pub mod flusher;
+pub mod mapper;
 pub mod offsets;
 pub mod pipeline;
 pub mod record;

@@ -83,6 +83,10 @@ impl Pipeline {
             true => store,
             false => store.with_flush_delay(config.flush_delay),
         };
+        let store = match config.buffer.dedup_window {
+            Some(window) => store.with_dedup_window(window),
+            None => store,
+        };
         let hard_stop = CancellationToken::new();
         let (control_tx, control_rx) = mpsc::unbounded_channel();
         let mut inputs = Vec::with_capacity(config.workers);

@@ -3,8 +3,9 @@
 use tokio::sync::oneshot;
 
 use super::event::decode;
+use super::mapper::{self, JsonDocument, Mapped, StatValue};
 use super::offsets::Partition;
-use crate::catalog::{Catalog, StatRef};
+use crate::catalog::{Catalog, Mapping};
 
 /// One Kafka message, decoded on the consumer thread.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,18 +27,17 @@ pub struct Record {
 /// The content of a record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Body {
-    /// A valid event whose stat feeds at least one goal.
+    /// A valid event updating at least one stat a goal reads.
     Event {
         /// Player id.
         user_id: String,
-        /// The stat, resolved against the catalog.
-        stat: StatRef,
-        /// Latest absolute value.
-        value: Option<i64>,
-        /// Increment.
-        delta: Option<i64>,
+        /// The producer's event id, if the event (or its mapping) has one.
+        event_id: Option<String>,
+        /// The stat updates, resolved against the catalog (one for the built-in shape).
+        stats: Vec<StatValue>,
     },
-    /// A valid event whose stat no goal reads: counted, its offset consumed.
+    /// A valid event that updates no stat a goal reads (an unknown stat code, an event type
+    /// no mapping takes, no stat condition held): counted, its offset consumed.
     UnknownStat,
     /// A malformed message, to dead-letter whole.
     Malformed {
@@ -51,26 +51,69 @@ pub enum Body {
 }
 
 impl Body {
-    /// What a payload says: an event with its stat resolved against the catalog, an event no
-    /// goal reads, or a malformed message kept whole (with `key`) for the dead letters.
-    pub fn decode(catalog: &Catalog, key: Option<&[u8]>, payload: &[u8], max_bytes: usize) -> Body {
-        match decode(payload, max_bytes) {
-            Ok(event) => match catalog.stat_ref(&event.stat_code) {
-                Some(stat) => Body::Event {
-                    user_id: event.user_id.into_owned(),
-                    stat,
-                    value: event.value,
-                    delta: event.delta,
-                },
-                None => Body::UnknownStat,
-            },
-            Err(error) => Body::Malformed {
-                key: key.map(<[u8]>::to_vec),
-                payload: payload.to_vec(),
-                reason: error.0,
-            },
+    /// What a payload of `topic` says: an event with its stats resolved against the catalog
+    /// (through the topic's mapping, or the built-in shape when it has none), an event no goal
+    /// reads, or a malformed message kept whole (with `key`) for the dead letters.
+    pub fn decode(
+        catalog: &Catalog,
+        topic: &str,
+        key: Option<&[u8]>,
+        payload: &[u8],
+        max_bytes: usize,
+    ) -> Body {
+        match decode_event(catalog, topic, payload, max_bytes) {
+            Ok(Some(m)) if !m.stats.is_empty() => {
+                Body::Event { user_id: m.user_id, event_id: m.event_id, stats: m.stats }
+            }
+            Ok(_) => Body::UnknownStat,
+            Err(reason) => {
+                Body::Malformed { key: key.map(<[u8]>::to_vec), payload: payload.to_vec(), reason }
+            }
         }
     }
+}
+
+/// What a payload of `topic` becomes (`None`: no mapping takes it, or the built-in shape's
+/// stat feeds no goal), or why it is malformed: [`Body::decode`] before the body is built,
+/// shown whole by `goalstream catalog --try`.
+pub fn decode_event(
+    catalog: &Catalog,
+    topic: &str,
+    payload: &[u8],
+    max_bytes: usize,
+) -> Result<Option<Mapped>, String> {
+    match catalog.mappings().of(topic) {
+        Some(mappings) => decode_mapped(mappings, payload, max_bytes),
+        None => decode_fixed(catalog, payload, max_bytes),
+    }
+}
+
+fn decode_fixed(
+    catalog: &Catalog,
+    payload: &[u8],
+    max_bytes: usize,
+) -> Result<Option<Mapped>, String> {
+    let event = decode(payload, max_bytes).map_err(|error| error.0)?;
+    Ok(catalog.stat_ref(&event.stat_code).map(|stat| Mapped {
+        user_id: event.user_id.into_owned(),
+        event_id: event.event_id.map(|id| id.into_owned()),
+        ts: event.ts,
+        stats: vec![StatValue { stat, value: event.value, delta: event.delta }],
+    }))
+}
+
+fn decode_mapped(
+    mappings: &[Mapping],
+    payload: &[u8],
+    max_bytes: usize,
+) -> Result<Option<Mapped>, String> {
+    if payload.len() > max_bytes {
+        let len = payload.len();
+        return Err(format!("payload of {len} bytes is over the {max_bytes}-byte limit"));
+    }
+    let value = serde_json::from_slice(payload)
+        .map_err(|error| format!("not a valid JSON event: {error}"))?;
+    mapper::apply(mappings, &JsonDocument(value)).map_err(|error| error.to_string())
 }
 
 /// A message to a flush worker, in Kafka order per partition.

@@ -67,6 +67,7 @@ impl Writer {
                     group_id: &self.group_id,
                     offsets: moves,
                     dead_letters: &batch.dead_letters,
+                    events: batch.batch_events(),
                 };
                 self.store.flush(&mut client, &flush).await
             }

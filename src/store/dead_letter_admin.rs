@@ -112,14 +112,14 @@ pub async fn discard<C: GenericClient>(client: &C, ids: &[i64]) -> Result<Vec<i6
     Ok(client.query_one(&statement, &[&ids]).await?.get(0))
 }
 
-/// Takes dead letter `id` for a replay (marks it `replaying`), at most once: its payload, or
-/// `None` when it does not exist or was replayed before.
+/// Takes dead letter `id` for a replay (marks it `replaying`), at most once: its topic and
+/// payload, or `None` when it does not exist or was replayed before.
 pub async fn begin_replay<C: GenericClient>(
     client: &C,
     id: i64,
-) -> Result<Option<Vec<u8>>, StoreError> {
+) -> Result<Option<(String, Vec<u8>)>, StoreError> {
     let statement = client.prepare_cached(BEGIN_REPLAY).await?;
-    Ok(client.query_opt(&statement, &[&id]).await?.map(|r| r.get(0)))
+    Ok(client.query_opt(&statement, &[&id]).await?.map(|r| (r.get(0), r.get(1))))
 }
 
 /// Records what the replay of dead letter `id` did.

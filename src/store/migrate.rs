@@ -56,6 +56,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../sql/0008_unique_keys_by_kind.sql"),
     },
     Migration {
+        version: 9,
+        name: "0009_seen_events.sql",
+        sql: include_str!("../../sql/0009_seen_events.sql"),
+    },
+    Migration {
         version: 10,
         name: "0010_console.sql",
         sql: include_str!("../../sql/0010_console.sql"),

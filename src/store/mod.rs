@@ -19,6 +19,7 @@ pub mod progress;
 pub mod progress_query;
 pub mod queue_stats;
 pub mod rewards;
+pub mod seen_events;
 pub mod user_progress;
 pub mod workers;
 
@@ -27,4 +28,4 @@ pub use database::{connect, drop_schema, ensure_database, open, Scratch};
 pub use dead_letters::DeadLetter;
 pub use error::StoreError;
 pub use offsets::OffsetMove;
-pub use progress::{CompletedGoal, FlushBatch, FlushOutcome, ProgressStore, Skipped};
+pub use progress::{BatchEvents, CompletedGoal, FlushBatch, FlushOutcome, ProgressStore, Skipped};

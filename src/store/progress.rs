@@ -10,6 +10,7 @@
 //! completions. The staging table is created once per pooled connection
 //! ([`SESSION_SETUP`], run by [`super::connect`]'s pools) and emptied by every commit.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +22,7 @@ use super::binary_copy::BinaryCopyBuf;
 use super::dead_letters::{self, DeadLetter};
 use super::jobs;
 use super::offsets::{self, OffsetMove};
+use super::seen_events::{self, BatchEvent};
 use super::StoreError;
 use crate::catalog::{Catalog, GoalRef};
 use crate::db::timed;
@@ -58,6 +60,18 @@ pub struct FlushBatch<'a> {
     pub offsets: &'a [OffsetMove],
     /// Refused events to keep.
     pub dead_letters: &'a [DeadLetter],
+    /// The batch's events, for de-duplication by event id (empty when it is off).
+    pub events: BatchEvents<'a>,
+}
+
+/// A batch's events one by one, beside its coalesced updates: what de-duplication needs to
+/// leave out the events already applied.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BatchEvents<'a> {
+    /// The events, in Kafka order, no `(user_id, event_id)` twice.
+    pub events: &'a [BatchEvent],
+    /// Their updates, uncoalesced; [`BatchEvent::updates`] indexes this slice.
+    pub updates: &'a [ProgressUpdate],
 }
 
 /// Staged updates the merge left alone, by reason.
@@ -106,6 +120,8 @@ pub struct FlushOutcome {
     pub copy_bytes: u64,
     /// Reward jobs enqueued for the completed goals.
     pub jobs_enqueued: u64,
+    /// Events left out because their id was already applied within the window.
+    pub duplicates: u64,
 }
 
 /// Writes progress batches; holds the catalog the updates refer to.
@@ -116,6 +132,8 @@ pub struct ProgressStore {
     completion_jobs: Option<QueueSettings>,
     /// Test-only slowdown between the COPY and the merge (zero in production).
     flush_delay: Duration,
+    /// How long an applied event id is remembered; `None`: no de-duplication.
+    dedup_window: Option<Duration>,
 }
 
 impl ProgressStore {
@@ -126,6 +144,7 @@ impl ProgressStore {
             catalog,
             completion_jobs: Some(QueueSettings::default()),
             flush_delay: Duration::ZERO,
+            dedup_window: None,
         }
     }
 
@@ -135,6 +154,18 @@ impl ProgressStore {
     pub fn with_flush_delay(mut self, delay: Duration) -> Self {
         self.flush_delay = delay;
         self
+    }
+
+    /// The same store, skipping an event whose id (per player) a flush applied less than
+    /// `window` ago; the batches must carry their [`BatchEvents`].
+    pub fn with_dedup_window(mut self, window: Duration) -> Self {
+        self.dedup_window = Some(window);
+        self
+    }
+
+    /// The de-duplication window, if de-duplication is on.
+    pub fn dedup_window(&self) -> Option<Duration> {
+        self.dedup_window
     }
 
     /// The same store, enqueueing no job for completed goals.
@@ -166,7 +197,14 @@ impl ProgressStore {
         now: DateTime<Utc>,
         updates: &[ProgressUpdate],
     ) -> Result<(), StoreError> {
-        let batch = FlushBatch { now, updates, group_id: "", offsets: &[], dead_letters: &[] };
+        let batch = FlushBatch {
+            events: Default::default(),
+            now,
+            updates,
+            group_id: "",
+            offsets: &[],
+            dead_letters: &[],
+        };
         self.write(client, &batch, false).await.map(drop)
     }
 
@@ -176,13 +214,25 @@ impl ProgressStore {
         batch: &FlushBatch<'_>,
         commit: bool,
     ) -> Result<FlushOutcome, StoreError> {
-        let (payload, staged) = self.encode(batch.updates, batch.now);
+        let tx = client.transaction().await?;
+        let mut duplicates = 0;
+        let deduplicated: Vec<ProgressUpdate>;
+        let mut updates = batch.updates;
+        if let Some(window) = self.dedup_window.filter(|_| !batch.events.events.is_empty()) {
+            let seen = self.claim_events(&tx, batch, window).await?;
+            if !seen.is_empty() {
+                duplicates = seen.len() as u64;
+                deduplicated = without(batch, &seen);
+                updates = &deduplicated;
+            }
+        }
+        let (payload, staged) = self.encode(updates, batch.now);
         let mut outcome = FlushOutcome {
             staged: staged as u64,
             copy_bytes: payload.len() as u64,
+            duplicates,
             ..FlushOutcome::default()
         };
-        let tx = client.transaction().await?;
         if staged == 0 {
             offsets::store(&tx, batch.group_id, batch.offsets).await?;
             outcome.dead_letters = dead_letters::insert(&tx, batch.dead_letters).await?;
@@ -279,6 +329,27 @@ impl ProgressStore {
         Ok(outcome)
     }
 
+    /// Records the batch's event ids and removes expired ones (as many as it records, at
+    /// most): one round trip. Returns the indexes of the events already applied.
+    async fn claim_events(
+        &self,
+        tx: &deadpool_postgres::Transaction<'_>,
+        batch: &FlushBatch<'_>,
+        window: Duration,
+    ) -> Result<Vec<usize>, StoreError> {
+        let events = batch.events.events;
+        let limit = events.len() as i64;
+        timed(Statement::ProgressDedup, async {
+            let (seen, expired) = futures::join!(
+                seen_events::claim(tx, events, batch.now, window),
+                seen_events::expire(tx, batch.now, window, limit),
+            );
+            expired?;
+            seen
+        })
+        .await
+    }
+
     /// The reward job of a goal this flush completed.
     fn completion_job(&self, completed: &CompletedGoal, now: DateTime<Utc>) -> NewJob {
         let goal = self.catalog.goal(completed.goal);
@@ -330,6 +401,23 @@ impl ProgressStore {
         let staged = copy.rows();
         (copy.finish(), staged)
     }
+}
+
+/// The batch's updates without those of the `seen` events (indexes into its events), and
+/// without keys absent from its coalesced updates (set aside as poison since it was taken).
+fn without(batch: &FlushBatch<'_>, seen: &[usize]) -> Vec<ProgressUpdate> {
+    let keys: HashSet<(&str, GoalRef)> =
+        batch.updates.iter().map(|u| (&*u.user_id, u.goal)).collect();
+    let seen: HashSet<usize> = seen.iter().copied().collect();
+    let BatchEvents { events, updates } = batch.events;
+    events
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !seen.contains(i))
+        .flat_map(|(_, event)| &updates[event.updates.clone()])
+        .filter(|u| keys.contains(&(&*u.user_id, u.goal)))
+        .cloned()
+        .collect()
 }
 
 async fn finish(tx: deadpool_postgres::Transaction<'_>, commit: bool) -> Result<(), StoreError> {

@@ -10,6 +10,8 @@ names! {
     pub enum Statement ("statement") {
         /// The flush's binary COPY into the staging table.
         ProgressCopy => "progress.copy",
+        /// The flush's event-id claim (de-duplication on), before its COPY.
+        ProgressDedup => "progress.dedup",
         /// The flush's offsets, dead letters and MERGE, sent together.
         ProgressMerge => "progress.merge",
         /// Why a flush's staged rows were skipped.

@@ -16,6 +16,11 @@ use goalstream::update::{Change, ProgressUpdate};
 ///   kills-5-nd increment target 5   not default
 ///   level-30-w absolute  target 30  default, weekly
 pub fn catalog() -> Arc<Catalog> {
+    Arc::new(Catalog::from_json(&catalog_json("")).unwrap())
+}
+
+/// [`catalog`]'s JSON, with `extra` (e.g. `,"mappings":[...]`) after its challenges.
+pub fn catalog_json(extra: &str) -> String {
     let goal = |id: &str, stat: &str, mode: &str, target: i64, default: bool, rotation: &str| {
         format!(
             r#"{{"goal_id":"{id}","name":"{id}","stat_code":"{stat}","mode":"{mode}","target":{target},
@@ -30,11 +35,10 @@ pub fn catalog() -> Arc<Catalog> {
         goal("kills-5-nd", "kills", "increment", 5, false, "none"),
         goal("level-30-w", "level", "absolute", 30, true, "weekly"),
     ];
-    let json = format!(
-        r#"{{"challenges":[{{"challenge_id":"test","name":"Test","goals":[{}]}}]}}"#,
+    format!(
+        r#"{{"challenges":[{{"challenge_id":"test","name":"Test","goals":[{}]}}]{extra}}}"#,
         goals.join(",")
-    );
-    Arc::new(Catalog::from_json(&json).unwrap())
+    )
 }
 
 /// The updates one event makes: one per goal fed by its stat that reads a field it carries.

@@ -190,8 +190,14 @@ async fn seed(pool: &Pool, catalog: &Arc<Catalog>, users: &[String]) -> anyhow::
                 .expect("an increment goal reads deltas"),
         })
         .collect();
-    let batch =
-        FlushBatch { now, updates: &updates, group_id: "bench", offsets: &[], dead_letters: &[] };
+    let batch = FlushBatch {
+        events: Default::default(),
+        now,
+        updates: &updates,
+        group_id: "bench",
+        offsets: &[],
+        dead_letters: &[],
+    };
     ProgressStore::new(catalog.clone()).flush(&mut pool.get().await?, &batch).await?;
     Ok(())
 }

@@ -21,7 +21,8 @@ use super::percentile_ms;
 use crate::catalog::Catalog;
 use crate::db::DbConfig;
 use crate::harness::store::baseline::{self, Increment};
-use crate::store::{FlushBatch, ProgressStore, Scratch};
+use crate::store::seen_events::BatchEvent;
+use crate::store::{BatchEvents, FlushBatch, ProgressStore, Scratch};
 use crate::update::{Change, ProgressUpdate};
 
 /// Scratch schema the benchmark works in; dropped at the end unless `--keep`.
@@ -88,6 +89,9 @@ pub enum Strategy {
     Unnest,
     /// goalstream: binary COPY into a temp table, one merge statement.
     CopyMerge,
+    /// The same with de-duplication by event id on (`run --dedup-window-s`): one event with a
+    /// fresh id per row, claimed in the flush transaction.
+    CopyMergeDedup,
 }
 
 /// Insert-heavy (all keys new) or update-heavy (keys exist).
@@ -131,7 +135,7 @@ pub async fn run(base: &DbConfig, args: &FlushBenchArgs) -> anyhow::Result<Vec<F
     let batches: Vec<usize> = args.batch.map_or(DEFAULT_BATCHES.to_vec(), |b| vec![b]);
     anyhow::ensure!(batches.iter().all(|b| *b > 0), "--batch must be at least 1");
     let strategies = if args.strategies.is_empty() {
-        vec![Strategy::PerRow, Strategy::Unnest, Strategy::CopyMerge]
+        vec![Strategy::PerRow, Strategy::Unnest, Strategy::CopyMerge, Strategy::CopyMergeDedup]
     } else {
         args.strategies.clone()
     };
@@ -143,6 +147,8 @@ pub async fn run(base: &DbConfig, args: &FlushBenchArgs) -> anyhow::Result<Vec<F
     }
     let store = ProgressStore::new(Arc::new(synthetic_catalog()))
         .with_flush_delay(Duration::from_millis(args.test_flush_delay_ms));
+    // A day, as a deployment would set it: nothing expires during the run.
+    let dedup_store = store.clone().with_dedup_window(Duration::from_secs(86_400));
 
     let plan: Vec<(usize, Workload, Strategy)> = batches
         .iter()
@@ -159,7 +165,8 @@ pub async fn run(base: &DbConfig, args: &FlushBenchArgs) -> anyhow::Result<Vec<F
     let mut results = Vec::with_capacity(plan.len());
     for (batch, workload, strategy) in plan {
         progress.set_message(format!("{strategy:?} {workload:?} batch {batch}"));
-        let result = run_one(&pool, &store, args, batch, workload, strategy, &progress)
+        let store = if strategy == Strategy::CopyMergeDedup { &dedup_store } else { &store };
+        let result = run_one(&pool, store, args, batch, workload, strategy, &progress)
             .await
             .with_context(|| format!("{strategy:?} {workload:?} batch {batch}"))?;
         results.push(result);
@@ -213,6 +220,7 @@ async fn run_one(
         for chunk in existing.chunks(10_000) {
             let updates = updates_for(chunk);
             let flush = FlushBatch {
+                events: Default::default(),
                 now: chrono::Utc::now(),
                 updates: &updates,
                 group_id: "bench",
@@ -231,15 +239,20 @@ async fn run_one(
     for chunk in keys.chunks(batch) {
         // Input is built before the clock starts for each batch: only the write is timed.
         let (updates, increments) = match strategy {
-            Strategy::CopyMerge => (updates_for(chunk), Vec::new()),
+            Strategy::CopyMerge | Strategy::CopyMergeDedup => (updates_for(chunk), Vec::new()),
             _ => (Vec::new(), increments_for(chunk)),
+        };
+        let events = match strategy {
+            Strategy::CopyMergeDedup => events_for(&updates),
+            _ => Vec::new(),
         };
         let t = Instant::now();
         match strategy {
             Strategy::PerRow => baseline::per_row_upsert(&client, &increments).await?,
             Strategy::Unnest => baseline::unnest_upsert(&mut client, &increments).await?,
-            Strategy::CopyMerge => {
+            Strategy::CopyMerge | Strategy::CopyMergeDedup => {
                 let flush = FlushBatch {
+                    events: BatchEvents { events: &events, updates: &updates },
                     now: chrono::Utc::now(),
                     updates: &updates,
                     group_id: "bench",
@@ -293,6 +306,23 @@ fn updates_for(keys: &[usize]) -> Vec<ProgressUpdate> {
         .collect()
 }
 
+/// One event per update, each with a new id (`e<n>`, unique within the run).
+fn events_for(updates: &[ProgressUpdate]) -> Vec<BatchEvent> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    updates
+        .iter()
+        .enumerate()
+        .map(|(i, u)| {
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            BatchEvent {
+                user_id: u.user_id.clone(),
+                event_id: Arc::from(format!("e{n}")),
+                updates: i..i + 1,
+            }
+        })
+        .collect()
+}
+
 fn increments_for(keys: &[usize]) -> Vec<Increment> {
     keys.iter()
         .map(|k| Increment {
@@ -324,14 +354,14 @@ fn synthetic_catalog() -> Catalog {
 
 fn print_report(results: &[FlushResult], gates: &[Gate], args: &FlushBenchArgs) {
     println!(
-        "{:<11} {:<8} {:>6} {:>8} {:>11} {:>9} {:>9} {:>6}",
+        "{:<16} {:<8} {:>6} {:>8} {:>11} {:>9} {:>9} {:>6}",
         "strategy", "workload", "batch", "rows", "rows/s", "p50 ms", "p99 ms", "HOT %"
     );
     for r in results {
         let hot = r.hot_update_pct.map_or("-".to_string(), |h| format!("{h:.0}"));
         let name = serde_json::to_value(r.strategy).expect("serializable");
         println!(
-            "{:<11} {:<8} {:>6} {:>8} {:>11.0} {:>9.2} {:>9.2} {:>6}",
+            "{:<16} {:<8} {:>6} {:>8} {:>11.0} {:>9.2} {:>9.2} {:>6}",
             name.as_str().unwrap_or_default(),
             format!("{:?}", r.workload).to_lowercase(),
             r.batch,
@@ -353,6 +383,19 @@ fn print_report(results: &[FlushResult], gates: &[Gate], args: &FlushBenchArgs) 
             println!(
                 "copy_merge {:?} batch {}: {per_row} per_row, {unnest} unnest",
                 r.workload, r.batch
+            );
+        }
+    }
+    for r in results.iter().filter(|r| r.strategy == Strategy::CopyMergeDedup) {
+        let plain = results.iter().find(|o| {
+            o.strategy == Strategy::CopyMerge && o.batch == r.batch && o.workload == r.workload
+        });
+        if let Some(plain) = plain {
+            println!(
+                "de-duplication {:?} batch {}: {:.2}x the rate of copy_merge",
+                r.workload,
+                r.batch,
+                r.rows_per_s / plain.rows_per_s
             );
         }
     }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::ingest::mapper::StatValue;
 
 fn catalog() -> Arc<Catalog> {
     Arc::new(Catalog::from_json(include_str!("../../../config/challenges.json")).unwrap())
@@ -13,7 +14,11 @@ fn event(
     delta: Option<i64>,
 ) -> Record {
     let body = match catalog.stat_ref(stat) {
-        Some(stat) => Body::Event { user_id: user.into(), stat, value, delta },
+        Some(stat) => Body::Event {
+            user_id: user.into(),
+            event_id: None,
+            stats: vec![StatValue { stat, value, delta }],
+        },
         None => Body::UnknownStat,
     };
     Record {
@@ -106,7 +111,12 @@ fn malformed_records_become_dead_letters_with_their_source() {
 #[test]
 fn flushes_on_rows_bytes_or_age() {
     let catalog = catalog();
-    let config = BufferConfig { max_rows: 3, max_bytes: 120, max_age: Duration::from_millis(200) };
+    let config = BufferConfig {
+        max_rows: 3,
+        max_bytes: 120,
+        max_age: Duration::from_millis(200),
+        dedup_window: None,
+    };
     let t0 = Instant::now();
 
     let mut by_rows = Buffer::new(config, catalog.clone());
