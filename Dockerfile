@@ -13,6 +13,6 @@ RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
 COPY --from=build /src/target/release/goalstream /usr/local/bin/goalstream
 COPY config /app/config
 WORKDIR /app
-EXPOSE 9464
+EXPOSE 8080 9464
 ENTRYPOINT ["goalstream"]
 CMD ["run"]

@@ -63,6 +63,7 @@ fn goalstream(database_url: &str, args: &[&str], log: &str) -> Process {
             .env("GOALSTREAM_CATALOG", "config/challenges.json")
             // Port 0: the instances of a test must not compete for the default HTTP port.
             .env("GOALSTREAM_HTTP_ADDR", "127.0.0.1:0")
+            .env("GOALSTREAM_API_ADDR", "127.0.0.1:0")
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()

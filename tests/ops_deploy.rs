@@ -94,9 +94,25 @@ fn compose_runs_the_whole_stack_with_real_settings() {
             .any(|p| p.as_str().unwrap().ends_with(port)),
         "the metrics port {port} is published"
     );
+    // Nothing is published on every interface but the REST API, which requires credentials.
+    for (name, service) in compose["services"].as_mapping().unwrap() {
+        let name = name.as_str().unwrap();
+        for port in service["ports"].as_sequence().into_iter().flatten() {
+            let port = port.as_str().unwrap();
+            let public = !port.starts_with("127.0.0.1:");
+            assert!(
+                !public || (name, port) == ("goalstream", "8080:8080"),
+                "{name} publishes {port}"
+            );
+        }
+    }
+    assert!(
+        goalstream["environment"]["GOALSTREAM_API_KEYS_FILE"].is_string(),
+        "API keys configured"
+    );
 
     // Mounted files exist.
-    for service in ["prometheus", "grafana"] {
+    for service in ["prometheus", "grafana", "goalstream"] {
         for volume in compose["services"][service]["volumes"].as_sequence().unwrap() {
             let source = volume.as_str().unwrap().split(':').next().unwrap();
             let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(source);

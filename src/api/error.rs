@@ -67,6 +67,9 @@ error_codes! {
     PeriodExpired => "period_expired", CONFLICT;
     JobNotCancellable => "job_not_cancellable", CONFLICT;
     DuplicateJob => "duplicate_job", CONFLICT;
+    RateLimited => "rate_limited", TOO_MANY_REQUESTS;
+    RequestTimeout => "request_timeout", REQUEST_TIMEOUT;
+    Overloaded => "overloaded", SERVICE_UNAVAILABLE;
     DatabaseUnavailable => "database_unavailable", SERVICE_UNAVAILABLE;
     Internal => "internal", INTERNAL_SERVER_ERROR;
 }

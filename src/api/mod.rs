@@ -21,6 +21,7 @@ mod error;
 pub mod extract;
 pub mod goals;
 pub mod jobs;
+pub mod limits;
 pub mod openapi;
 pub mod request_id;
 pub mod view;
@@ -56,8 +57,12 @@ pub struct ApiConfig {
     /// would only fail its attempts). The kinds the pipeline owns are refused whatever this
     /// says.
     pub job_kinds: Vec<String>,
-    /// Where credentials come from.
+    /// Where credentials come from, and the per-credential rate limits.
     pub auth: AuthSettings,
+    /// Requests handled at once; past it, 503 `overloaded`.
+    pub max_in_flight: usize,
+    /// Time a request may take (body read included); past it, 408 `request_timeout`.
+    pub request_timeout: Duration,
 }
 
 impl Default for ApiConfig {
@@ -66,6 +71,8 @@ impl Default for ApiConfig {
             body_limit: DEFAULT_BODY_LIMIT,
             job_kinds: Vec::new(),
             auth: AuthSettings::default(),
+            max_in_flight: limits::DEFAULT_MAX_IN_FLIGHT,
+            request_timeout: limits::DEFAULT_REQUEST_TIMEOUT,
         }
     }
 }
@@ -178,6 +185,8 @@ pub fn routes() -> Vec<Route> {
 pub fn router(state: ApiState) -> Router {
     let body_limit = state.config.body_limit;
     let auth = state.auth.clone();
+    let request_limits =
+        limits::RequestLimits::new(state.config.max_in_flight, state.config.request_timeout);
     routes()
         .into_iter()
         .fold(Router::new(), |router, route| {
@@ -189,6 +198,7 @@ pub fn router(state: ApiState) -> Router {
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(request_limits, limits::limit))
         .layer(axum::middleware::from_fn(request_id::layer))
         .with_state(state)
 }

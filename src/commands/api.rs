@@ -1,6 +1,6 @@
 //! `goalstream api`: the REST API alone on its own address and pool, composed by [`App`] (for
 //! load tests and for game backends that keep ingestion elsewhere), with `/metrics`,
-//! `/healthz` and `/readyz` on the same address. Runs until SIGINT or SIGTERM, then finishes
+//! `/healthz` and `/readyz` on a listener of their own (`--http-addr`). Runs until SIGINT or SIGTERM, then finishes
 //! the requests in flight; a second signal exits at once.
 
 use std::net::SocketAddr;
@@ -31,9 +31,18 @@ pub struct ApiArgs {
     /// for. Default none (goalstream's own kind, goal.completed, is never accepted).
     #[arg(long, env = "GOALSTREAM_JOB_KINDS", value_delimiter = ',')]
     pub job_kinds: Vec<String>,
+    /// Requests handled at once; past it, 503 `overloaded`.
+    #[arg(long, env = "GOALSTREAM_API_MAX_IN_FLIGHT", default_value_t = crate::api::limits::DEFAULT_MAX_IN_FLIGHT)]
+    pub max_in_flight: usize,
+    /// Time a request may take, body read included (ms); past it, 408 `request_timeout`.
+    #[arg(long, env = "GOALSTREAM_API_REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
+    pub request_timeout_ms: u64,
     /// Credentials.
     #[command(flatten)]
     pub auth: AuthSettings,
+    /// Operations routes (/metrics, /healthz, /readyz), on a listener of their own.
+    #[command(flatten)]
+    pub http: crate::http::HttpArgs,
 }
 
 impl ApiArgs {
@@ -51,6 +60,8 @@ impl ApiArgs {
             body_limit: self.body_limit,
             job_kinds: self.job_kinds.clone(),
             auth: self.auth.clone(),
+            max_in_flight: self.max_in_flight,
+            request_timeout: std::time::Duration::from_millis(self.request_timeout_ms),
         };
         config.api = Some(ApiSettings { pool_size, config: api });
         Ok(config)
@@ -64,8 +75,10 @@ pub async fn run(db: &DbConfig, catalog_path: &Path, args: &ApiArgs) -> anyhow::
     let listener = tokio::net::TcpListener::bind(args.addr).await.map_err(|error| {
         anyhow::anyhow!("cannot listen on {} (--addr / GOALSTREAM_API_ADDR): {error}", args.addr)
     })?;
-    // The operations routes (/metrics, /healthz, /readyz) join the API on its address.
-    let running = App::new(config).start(Listeners { ops: Some(listener), api: None }).await?;
+    // The operations routes (/metrics, /healthz, /readyz) on their own listener: metrics are
+    // never exposed with the public API.
+    let ops = crate::http::bind(args.http.http_addr).await?;
+    let running = App::new(config).start(Listeners { ops: Some(ops), api: Some(listener) }).await?;
     if let Some(addr) = running.api_addr() {
         tracing::info!(%addr, "goalstream api listening");
     }

@@ -89,7 +89,7 @@ pub struct RunArgs {
     #[command(flatten)]
     pub kafka: KafkaArgs,
     /// Connections of the REST API's own pool, all opened and warmed at start; the API is served
-    /// on --http-addr beside /metrics. 0: no API.
+    /// on --api-addr, apart from /metrics. 0: no API.
     #[arg(long, env = "GOALSTREAM_RUN_API_POOL_SIZE", default_value_t = DEFAULT_API_POOL_SIZE)]
     pub api_pool_size: usize,
     /// Job handlers running at once in this process (goal.completed reward grants and your own
@@ -109,6 +109,10 @@ pub struct RunArgs {
     /// HTTP endpoints.
     #[command(flatten)]
     pub http: HttpArgs,
+    /// Address of the REST API (its own listener: /metrics, /healthz and /readyz stay on
+    /// --http-addr).
+    #[arg(long, env = "GOALSTREAM_API_ADDR", default_value = "127.0.0.1:8080")]
+    pub api_addr: std::net::SocketAddr,
     /// Credentials of the REST API.
     #[command(flatten)]
     pub auth: AuthSettings,
@@ -210,6 +214,15 @@ impl RunArgs {
 pub async fn run(db: &DbConfig, catalog_path: &Path, args: &RunArgs) -> anyhow::Result<()> {
     let catalog = Arc::new(super::load_catalog(catalog_path)?);
     let config = args.app_config(db.clone(), catalog)?;
-    let listeners = Listeners { ops: Some(http::bind(args.http.http_addr).await?), api: None };
+    let api = match config.api {
+        Some(_) => Some(tokio::net::TcpListener::bind(args.api_addr).await.map_err(|error| {
+            anyhow::anyhow!(
+                "cannot listen on {} (--api-addr / GOALSTREAM_API_ADDR): {error}",
+                args.api_addr
+            )
+        })?),
+        None => None,
+    };
+    let listeners = Listeners { ops: Some(http::bind(args.http.http_addr).await?), api };
     App::new(config).run(listeners, shutdown::signal()).await
 }

@@ -8,6 +8,7 @@
 pub mod health;
 mod ops;
 mod scrape;
+pub mod serve;
 
 pub use ops::Ops;
 
@@ -30,7 +31,8 @@ pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:9464";
 /// Options of the HTTP endpoints.
 #[derive(Debug, Clone, clap::Args)]
 pub struct HttpArgs {
-    /// Address of /metrics, /healthz and /readyz (and the REST API). 0.0.0.0:9464 to expose it.
+    /// Address of /metrics, /healthz and /readyz (never the REST API's). Keep it on a private
+    /// network: these routes have no authentication.
     #[arg(long, env = "GOALSTREAM_HTTP_ADDR", default_value = DEFAULT_HTTP_ADDR)]
     pub http_addr: SocketAddr,
 }
@@ -76,10 +78,8 @@ impl Server {
     pub fn start(listener: TcpListener, app: Router, what: &str) -> std::io::Result<Server> {
         let addr = listener.local_addr()?;
         let stop = CancellationToken::new();
-        let shutdown = stop.clone().cancelled_owned();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app).with_graceful_shutdown(shutdown).await
-        });
+        let task =
+            tokio::spawn(serve::serve(listener, app, stop.clone(), serve::ServeLimits::default()));
         tracing::info!(%addr, "serving {what}");
         Ok(Server { addr, stop, task })
     }
@@ -89,7 +89,8 @@ impl Server {
         self.addr
     }
 
-    /// Stops accepting, lets requests in flight finish, returns when the server is done.
+    /// Stops accepting, lets requests in flight finish (at most [`serve::DRAIN_TIMEOUT`]),
+    /// returns when the server is done.
     pub async fn stop(self) {
         self.stop.cancel();
         match self.task.await {

@@ -22,6 +22,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::error::{ApiError, ErrorCode};
+use super::limits::{rate_limited, RateLimiter};
 use crate::types::names;
 use jwt::JwtVerifier;
 use keys::{ApiKey, ApiKeys};
@@ -103,12 +104,14 @@ impl AuthError {
     }
 }
 
-/// The API's verifiers.
-#[derive(Debug, Default)]
+/// The API's verifiers and per-credential rate limits.
+#[derive(Debug)]
 pub struct Auth {
     jwt: Option<JwtVerifier>,
     keys: Option<Arc<ApiKeys>>,
     watcher: Mutex<Option<tokio_util::task::AbortOnDropHandle<()>>>,
+    player_rate: RateLimiter,
+    key_rate: RateLimiter,
 }
 
 enum Refusal {
@@ -119,7 +122,13 @@ enum Refusal {
 impl Auth {
     /// No authentication: every request is [`Principal::Anonymous`].
     pub fn disabled() -> Auth {
-        Auth::default()
+        Auth {
+            jwt: None,
+            keys: None,
+            watcher: Mutex::new(None),
+            player_rate: RateLimiter::new(0),
+            key_rate: RateLimiter::new(0),
+        }
     }
 
     /// The verifiers `settings` name (none: [`Auth::disabled`]).
@@ -128,7 +137,13 @@ impl Auth {
             Some(path) => Some(Arc::new(ApiKeys::load(path)?)),
             None => None,
         };
-        Ok(Auth { jwt: JwtVerifier::load(settings)?, keys, watcher: Mutex::new(None) })
+        Ok(Auth {
+            jwt: JwtVerifier::load(settings)?,
+            keys,
+            watcher: Mutex::new(None),
+            player_rate: RateLimiter::new(settings.rate_limit_player_rps),
+            key_rate: RateLimiter::new(settings.rate_limit_key_rps),
+        })
     }
 
     /// Whether requests are authenticated at all.
@@ -178,6 +193,15 @@ impl Auth {
         match keys.lookup(token) {
             Some(key) => Ok(Some(Principal::Service(key))),
             None => Err(unauthenticated("unknown API key")),
+        }
+    }
+
+    /// The per-credential rate limit (anonymous callers, loopback only, have none).
+    fn admit(&self, principal: &Principal) -> Result<(), std::time::Duration> {
+        match principal {
+            Principal::Anonymous => Ok(()),
+            Principal::Player(_) => self.player_rate.check(&principal.name()),
+            Principal::Service(_) => self.key_rate.check(&principal.name()),
         }
     }
 
@@ -238,6 +262,9 @@ pub async fn guard(State(guard): State<Guard>, request: Request, next: Next) -> 
     };
     match outcome {
         Ok(principal) => {
+            if let Err(wait) = guard.auth.admit(&principal) {
+                return rate_limited(wait);
+            }
             // The principal's name only: never the credential.
             tracing::debug!(principal = %principal.name(), "authorized");
             parts.extensions.insert(principal);

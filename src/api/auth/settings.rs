@@ -34,6 +34,13 @@ pub struct AuthSettings {
     /// Re-read on SIGHUP and when the file changes. `goalstream api-key` makes one.
     #[arg(long, env = "GOALSTREAM_API_KEYS_FILE")]
     pub api_keys_file: Option<PathBuf>,
+    /// Requests per second per player token (bursts of two seconds' worth; 429 past it). 0: no
+    /// limit.
+    #[arg(long, env = "GOALSTREAM_RATE_LIMIT_PLAYER_RPS", default_value_t = crate::api::limits::DEFAULT_PLAYER_RPS)]
+    pub rate_limit_player_rps: u32,
+    /// Requests per second per API key (bursts of two seconds' worth; 429 past it). 0: no limit.
+    #[arg(long, env = "GOALSTREAM_RATE_LIMIT_KEY_RPS", default_value_t = crate::api::limits::DEFAULT_KEY_RPS)]
+    pub rate_limit_key_rps: u32,
     /// Serve the API without authentication on a non-loopback address (logged as a warning).
     /// Without credentials and without this flag, the API only binds loopback addresses.
     #[arg(long, env = "GOALSTREAM_INSECURE_NO_AUTH")]
@@ -49,6 +56,8 @@ impl Default for AuthSettings {
             jwt_audience: None,
             jwt_leeway_s: DEFAULT_JWT_LEEWAY_S,
             api_keys_file: None,
+            rate_limit_player_rps: crate::api::limits::DEFAULT_PLAYER_RPS,
+            rate_limit_key_rps: crate::api::limits::DEFAULT_KEY_RPS,
             insecure_no_auth: false,
         }
     }

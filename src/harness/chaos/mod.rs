@@ -239,6 +239,7 @@ pub fn spawn_consumer(
             ("GOALSTREAM_CATALOG", options.catalog_path.display().to_string()),
             // Instances side by side: each serves /metrics and the API on a port of its own.
             ("GOALSTREAM_HTTP_ADDR", "127.0.0.1:0".to_string()),
+            ("GOALSTREAM_API_ADDR", "127.0.0.1:0".to_string()),
             // The flush's COPY and COMMIT lines are the scenarios' evidence, in text.
             ("GOALSTREAM_LOG_FORMAT", "text".to_string()),
             (
