@@ -2,10 +2,15 @@
 //! flush path as Kafka, without Kafka (backfills, reproducible checks). Offsets are not
 //! stored; malformed lines become dead letters with the file as topic and the line number as
 //! offset. A replay is not idempotent for increment goals: replaying a file twice applies it
-//! twice; after a failure, resume with `--from-line`.
+//! twice; after a failure or a signal (SIGINT/SIGTERM: it flushes what it read and prints the
+//! line to resume from), resume with `--from-line`. Memory is bounded by the payload limit: a
+//! longer line is read through without being held ([`lines`]) and dead-lettered with its
+//! first `--max-payload-bytes` bytes, its size and its SHA-256.
 
-use std::io::BufRead;
+mod lines;
+
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -68,19 +73,34 @@ pub async fn run(db: &DbConfig, catalog_path: &Path, args: &ReplayArgs) -> anyho
     let mut durable_line = args.from_line - 1;
     // No topic has an empty name, so "" always means the built-in shape.
     let topic = args.topic.as_deref().unwrap_or("");
-    loop {
-        line.clear();
-        if reader.read_until(b'\n', &mut line)? == 0 {
-            break;
+    // SIGINT/SIGTERM: stop reading, flush what is buffered, say where to resume.
+    let stop = Arc::new(AtomicBool::new(false));
+    let _signal = tokio_util::task::AbortOnDropHandle::new(tokio::spawn({
+        let stop = stop.clone();
+        async move {
+            crate::app::shutdown::signal().await;
+            stop.store(true, Ordering::SeqCst);
         }
+    }));
+    let limit = args.max_payload_bytes;
+    while let Some(overlong) = lines::read_line(&mut reader, limit, &mut line)? {
         number += 1;
-        while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-            line.pop();
-        }
         if number < args.from_line || line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let body = Body::decode(&catalog, topic, None, &line, args.max_payload_bytes);
+        let body = match overlong {
+            // Kept as a dead letter: the first `limit` bytes, the size and the hash.
+            Some(overlong) => Body::Malformed {
+                key: None,
+                payload: line.clone(),
+                reason: format!(
+                    "payload of {} bytes is over the {limit}-byte limit (first {limit} bytes \
+                     kept; sha256 {})",
+                    overlong.bytes, overlong.sha256
+                ),
+            },
+            None => Body::decode(&catalog, topic, None, &line, limit),
+        };
         let record = Record {
             partition: (source.clone(), 0),
             offset: number as i64,
@@ -95,6 +115,15 @@ pub async fn run(db: &DbConfig, catalog_path: &Path, args: &ReplayArgs) -> anyho
                 .await
                 .with_context(|| resume_hint(durable_line))?;
             durable_line = number;
+        }
+        if stop.load(Ordering::SeqCst) {
+            flush(&store, &mut client, buffer.take(), &source, &stats)
+                .await
+                .with_context(|| resume_hint(durable_line))?;
+            anyhow::bail!(
+                "stopped by a signal; {}",
+                resume_hint(number).trim_start_matches("replay stopped; ")
+            );
         }
     }
     flush(&store, &mut client, buffer.take(), &source, &stats)
