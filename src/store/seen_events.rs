@@ -2,6 +2,7 @@
 //! the flush transaction, so an id seen again within the window is skipped exactly when its
 //! first copy committed (DESIGN.md, exactly once).
 
+use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,7 +42,15 @@ pub async fn claim<C: GenericClient>(
     let window = window.as_secs_f64();
     let statement = client.prepare_cached(CLAIM).await?;
     let rows = client.query(&statement, &[&users, &ids, &now, &window]).await?;
-    Ok(rows.iter().map(|row| usize::try_from(row.get::<_, i64>(0) - 1).unwrap_or(0)).collect())
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let index: HashMap<(&str, &str), usize> =
+        events.iter().enumerate().map(|(i, e)| ((&*e.user_id, &*e.event_id), i)).collect();
+    Ok(rows
+        .iter()
+        .filter_map(|row| index.get(&(row.get::<_, &str>(0), row.get::<_, &str>(1))).copied())
+        .collect())
 }
 
 /// Deletes at most `limit` ids older than `window` at `now`; returns how many.
