@@ -3,7 +3,6 @@
 //! consumer, buffer and flush engine write to the local Postgres (schema `goalstream_demo`,
 //! recreated each run); a summary and an exactly-once check come out.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -15,8 +14,9 @@ use rdkafka::mocking::MockCluster;
 
 use super::report::{progress_line, summary};
 use crate::app::{App, Config, JobsSettings, Listeners, PipelineSettings};
-use crate::catalog::{Catalog, Mode};
+
 use crate::db::{self, DbConfig};
+use crate::harness::load::verdict;
 use crate::harness::producer::{producer, send_events};
 use crate::harness::synthetic::Synthetic;
 use crate::ingest::consumer::{ConsumerConfig, DEFAULT_TOPIC};
@@ -63,6 +63,9 @@ pub struct DemoArgs {
     /// default, so demos and tests never compete for a port), e.g. 127.0.0.1:9464.
     #[arg(long)]
     pub http_addr: Option<std::net::SocketAddr>,
+    /// Schema to recreate and write to.
+    #[arg(long, default_value = SCHEMA)]
+    pub schema: String,
 }
 
 /// Runs the demo.
@@ -72,17 +75,18 @@ pub async fn run(db: &DbConfig, catalog_path: &Path, args: &DemoArgs) -> anyhow:
     anyhow::ensure!((0.0..=1.0).contains(&args.bad_ratio), "--bad-ratio must be within 0..=1");
     anyhow::ensure!(args.workers > 0, "--workers must be at least 1");
     let catalog = Arc::new(super::load_catalog(catalog_path)?);
-    let scratch = Scratch::create(&db.clone().with_pool_size(1), SCHEMA).await?;
+    let scratch = Scratch::create(&db.clone().with_pool_size(1), &args.schema).await?;
 
     let mock = MockCluster::new(1).context("starting the in-process Kafka")?;
     mock.create_topic(DEFAULT_TOPIC, PARTITIONS, 1)?;
     let brokers = mock.bootstrap_servers();
     println!(
-        "goalstream demo: {} events over {} players -> in-process Kafka ({DEFAULT_TOPIC}, {PARTITIONS} partitions) -> {} flush workers -> Postgres {} (schema {SCHEMA})",
+        "goalstream demo: {} events over {} players -> in-process Kafka ({DEFAULT_TOPIC}, {PARTITIONS} partitions) -> {} flush workers -> Postgres {} (schema {})",
         args.events,
         args.users,
         args.workers,
-        db::describe(&db.pg_config()?)
+        db::describe(&db.pg_config()?),
+        args.schema
     );
 
     let consumer =
@@ -103,6 +107,7 @@ pub async fn run(db: &DbConfig, catalog_path: &Path, args: &DemoArgs) -> anyhow:
     let stats = running.ingest_stats().clone();
 
     let started = Instant::now();
+    let wall_started = chrono::Utc::now();
     let sent = Arc::new(AtomicU64::new(0));
     let stream = Synthetic::new(&catalog, args.users, args.bad_ratio, 42);
     let mut producing = tokio::spawn(send_events(
@@ -151,17 +156,29 @@ pub async fn run(db: &DbConfig, catalog_path: &Path, args: &DemoArgs) -> anyhow:
         rewards.map_or("- (no job workers)".to_string(), |n| n.to_string())
     );
     let stream = stream.expect("produced");
-    let (matching, checked) = check_increments(&client, &catalog, &stream).await?;
+    // Every (player, increment goal) the stream fed: a row short of its produced sum, or
+    // missing altogether, is lost; one above it was applied twice.
+    let verdict =
+        verdict::check(&client, &catalog, &stream.delta_sums(), wall_started, chrono::Utc::now())
+            .await?;
+    let held = verdict.ok() && verdict.checked_rows > 0;
     println!(
-        "exactly once: {matching} of {checked} increment-goal rows equal the sum of the deltas produced for them{}",
-        if matching == checked { "" } else { " (MISMATCH)" }
+        "exactly once: {} of {} (player, increment goal) pairs fed by the stream equal the sum of the deltas produced for them; lost {} ({} rows, missing rows included), duplicated {} ({} rows){}",
+        verdict.checked_rows - verdict.lost_rows - verdict.duplicated_rows,
+        verdict.checked_rows,
+        verdict.lost,
+        verdict.lost_rows,
+        verdict.duplicated,
+        verdict.duplicated_rows,
+        if held { "" } else { " (MISMATCH)" }
     );
     println!(
-        "inspect:  psql {} -c 'SET search_path = {SCHEMA}; SELECT * FROM user_goal_progress LIMIT 20'",
-        crate::config::print::mask_secrets(&db.url)
+        "inspect:  psql {} -c 'SET search_path = {}; SELECT * FROM user_goal_progress LIMIT 20'",
+        crate::config::print::mask_secrets(&db.url),
+        args.schema
     );
     stopped.context("shutdown")?;
-    anyhow::ensure!(matching == checked, "exactly-once check failed");
+    anyhow::ensure!(held, "exactly-once check failed: {verdict:?}");
     Ok(())
 }
 
@@ -181,29 +198,4 @@ async fn wait_for_reward_jobs(client: &deadpool_postgres::Client) -> anyhow::Res
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-/// Compares every increment goal's progress with the deltas produced for its player and stat.
-async fn check_increments(
-    client: &deadpool_postgres::Client,
-    catalog: &Catalog,
-    stream: &Synthetic,
-) -> anyhow::Result<(usize, usize)> {
-    let goals: HashMap<String, String> = catalog
-        .goals()
-        .iter()
-        .filter(|g| g.mode == Mode::Increment)
-        .map(|g| (g.goal_id.clone(), g.stat_code.clone()))
-        .collect();
-    let ids: Vec<String> = goals.keys().cloned().collect();
-    let rows = progress_query::by_goals(client, &ids).await?;
-    let sums = stream.delta_sums();
-    let matching = rows
-        .iter()
-        .filter(|(user, goal, progress, _)| {
-            let expected = sums.get(&(user.clone(), goals[goal].clone()));
-            expected == Some(progress)
-        })
-        .count();
-    Ok((matching, rows.len()))
 }
