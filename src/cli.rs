@@ -17,6 +17,7 @@ use crate::commands::replay::ReplayArgs;
 use crate::commands::run::RunArgs;
 use crate::db::{DbConfig, DEFAULT_DATABASE_URL};
 use crate::harness::bench::api::ApiBenchArgs;
+use crate::harness::bench::console::ConsoleBenchArgs;
 use crate::harness::bench::flush::FlushBenchArgs;
 use crate::harness::bench::jobs::JobsBenchArgs;
 use crate::telemetry::{LogFormat, TelemetryConfig};
@@ -160,4 +161,9 @@ pub enum BenchCommand {
     /// server, then mixed load (reads, claims, assignments, enqueues) with P50/P95/P99/max per
     /// endpoint. Scratch schema goalstream_bench_api.
     Api(ApiBenchArgs),
+    /// The operator console's database work at scale (issue 20's targets): job-list pages on a
+    /// million jobs, bulk retry of 100,000 dead jobs while a worker claims, add_job against the
+    /// REST enqueue, and the wake-up of an idle listener. Scratch schema
+    /// goalstream_bench_console.
+    Console(ConsoleBenchArgs),
 }

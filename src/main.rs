@@ -70,6 +70,9 @@ async fn run(cli: Cli, matches: ArgMatches, file: Option<ConfigFile>) -> ExitCod
             }
             Err(error) => Err(error),
         },
+        Command::Bench(BenchCommand::Console(args)) => {
+            harness::bench::console::run(&db, args).await.map(drop)
+        }
         Command::Bench(BenchCommand::Flush(args)) => {
             harness::bench::flush::run(&db, args).await.map(drop)
         }

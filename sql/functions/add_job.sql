@@ -4,7 +4,10 @@
 -- dedupes live jobs of the same kind (then the live job's id is returned), parents that must
 -- exist and not have failed. Workers are woken by NOTIFY when the caller commits. Kinds the
 -- pipeline owns (goal.completed) and its queue (rewards) are refused.
-CREATE OR REPLACE FUNCTION add_job(
+DROP FUNCTION IF EXISTS add_job(text, jsonb, text, text, integer, timestamptz, integer, text, bigint[]);
+DROP FUNCTION IF EXISTS add_jobs(jsonb);
+
+CREATE FUNCTION add_job(
     kind         text,
     args         jsonb       DEFAULT '{}',
     queue        text        DEFAULT 'default',
@@ -95,7 +98,7 @@ COMMENT ON FUNCTION add_job(text, jsonb, text, text, integer, timestamptz, integ
 
 -- add_jobs: many jobs in one call, from a JSON array of objects with add_job's parameter names
 -- (kind required). Returns the ids in input order.
-CREATE OR REPLACE FUNCTION add_jobs(specs jsonb) RETURNS SETOF bigint
+CREATE FUNCTION add_jobs(specs jsonb) RETURNS SETOF bigint
 LANGUAGE plpgsql
 SET search_path FROM CURRENT
 AS $fn$

@@ -7,7 +7,12 @@
 -- 10 s while jobs run, or the rescuer gives its jobs to another worker) and claims at most
 -- max_jobs available jobs of the queue, most urgent first. Pass each job's attempt back to
 -- complete_job / fail_job.
-CREATE OR REPLACE FUNCTION claim_jobs(queue text, max_jobs integer, worker_id text)
+DROP FUNCTION IF EXISTS claim_jobs(text, integer, text);
+DROP FUNCTION IF EXISTS heartbeat_worker(text, text[]);
+DROP FUNCTION IF EXISTS complete_job(bigint, integer);
+DROP FUNCTION IF EXISTS fail_job(bigint, integer, text);
+
+CREATE FUNCTION claim_jobs(queue text, max_jobs integer, worker_id text)
 RETURNS TABLE (id bigint, kind text, args jsonb, attempt integer, max_attempts integer)
 LANGUAGE plpgsql
 SET search_path FROM CURRENT
@@ -28,7 +33,7 @@ END
 $fn$;
 
 -- heartbeat_worker: the worker is alive (registers it when it is not).
-CREATE OR REPLACE FUNCTION heartbeat_worker(worker_id text, queues text[]) RETURNS void
+CREATE FUNCTION heartbeat_worker(worker_id text, queues text[]) RETURNS void
 LANGUAGE sql
 SET search_path FROM CURRENT
 AS $fn$
@@ -39,14 +44,14 @@ $fn$;
 
 -- complete_job: completes the job's attempt (ignored when the attempt is no longer current:
 -- the job was rescued) and releases its dependents. Returns whether it completed.
-CREATE OR REPLACE FUNCTION complete_job(job_id bigint, attempt integer) RETURNS boolean
+CREATE FUNCTION complete_job(job_id bigint, attempt integer) RETURNS boolean
 LANGUAGE plpgsql
 SET search_path FROM CURRENT
 AS $fn$
 DECLARE
     completed bigint[];
 BEGIN
-    SELECT c INTO completed FROM goalstream_complete(ARRAY[job_id], ARRAY[attempt]) c;
+    SELECT c.out_completed INTO completed FROM goalstream_complete(ARRAY[job_id], ARRAY[attempt]) c;
     PERFORM goalstream_release(ARRAY[job_id], 10, false, true);
     RETURN cardinality(completed) = 1;
 END
@@ -55,7 +60,7 @@ $fn$;
 -- fail_job: records a failed attempt: retryable after goalstream's backoff (1 s doubling, at
 -- most an hour, jittered), or failed for good after max_attempts, when its dependents follow
 -- their edge's policy. Returns the job's state afterwards (NULL: the attempt was not current).
-CREATE OR REPLACE FUNCTION fail_job(job_id bigint, attempt integer, error text) RETURNS text
+CREATE FUNCTION fail_job(job_id bigint, attempt integer, error text) RETURNS text
 LANGUAGE plpgsql
 SET search_path FROM CURRENT
 AS $fn$

@@ -2,6 +2,7 @@
 //! table on stdout and, with `--json`, one JSON object on the last line.
 
 pub mod api;
+pub mod console;
 pub mod flush;
 pub mod gate;
 pub mod jobs;

@@ -4,3 +4,4 @@
 
 pub mod baseline;
 pub mod checks;
+pub mod console;
