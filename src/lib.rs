@@ -38,9 +38,12 @@
 //! - [`store`]: the only module with SQL. [`store::progress`] is the flush engine (binary COPY
 //!   into a per-connection temp table, one MERGE, offsets and dead letters in the same
 //!   transaction); [`store::seen_events`] the event ids applied within the de-duplication
-//!   window (claimed in the flush transaction); [`store::offsets`] the fenced consumer offsets; [`store::jobs`] the job
-//!   queue; [`store::migrate`] the schema migrations; [`store::connect`], [`store::open`] and
-//!   [`store::Scratch`] open goalstream's database (and scratch schemas).
+//!   window (claimed in the flush transaction); [`store::offsets`] the fenced consumer
+//!   offsets; [`store::jobs`] the job queue; [`store::job_console`] and
+//!   [`store::dead_letter_admin`] what operators do with jobs and dead letters;
+//!   [`store::functions`] the SQL interface (`add_job`, `claim_jobs`, ...) for other
+//!   languages; [`store::migrate`] the schema migrations; [`store::connect`], [`store::open`]
+//!   and [`store::Scratch`] open goalstream's database (and scratch schemas).
 //! - [`jobs`]: the job queue at work in River's roles: a [`jobs::producer`] per queue claims at
 //!   most the free slots, the [`jobs::executor`] runs [`jobs::handler`]s, the
 //!   [`jobs::completer`] writes outcomes in batches, [`jobs::worker`] assembles them, woken by
@@ -58,7 +61,7 @@
 //!   [`telemetry::events`] that are the only way to record, closed label sets
 //!   ([`telemetry::labels`]), the pipeline's counters ([`telemetry::IngestStats`]).
 //! - [`commands`]: `demo`, `run`, `api`, `produce`, `replay`, `migrate`, `catalog`, `load`,
-//!   `chaos`; [`cli`] the flags; [`config`] the configuration file and `config print`;
+//!   `chaos`, and the operator's `jobs`, `dead-letters`, `player`; [`cli`] the flags; [`config`] the configuration file and `config print`;
 //!   [`retry`] backoff with jitter.
 //! - [`harness`]: what measures or attacks goalstream rather than being it: load tiers,
 //!   chaos scenarios, benchmarks, synthetic telemetry and its producer.
