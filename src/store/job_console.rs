@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use serde::Serialize;
+use tokio_postgres::types::ToSql;
 
 use super::job_admin::JobRecord;
 use super::StoreError;
@@ -40,8 +41,19 @@ pub struct JobFilter {
 }
 
 impl JobFilter {
-    fn state(&self) -> Option<&'static str> {
-        self.state.map(JobState::as_str)
+    /// The filter as the statements' parameters $1..$7 (state, kind, queue, tenant, unique
+    /// key, created after, created before), followed by `rest`.
+    fn params<'a>(&'a self, rest: &[&'a (dyn ToSql + Sync)]) -> Vec<&'a (dyn ToSql + Sync)> {
+        let filter: [&'a (dyn ToSql + Sync); 7] = [
+            &self.state,
+            &self.kind,
+            &self.queue,
+            &self.tenant,
+            &self.unique_key,
+            &self.created_after,
+            &self.created_before,
+        ];
+        filter.into_iter().chain(rest.iter().copied()).collect()
     }
 }
 
@@ -104,22 +116,7 @@ pub async fn page<C: GenericClient>(
     limit: i64,
 ) -> Result<Vec<JobRecord>, StoreError> {
     let statement = client.prepare_cached(JOBS_PAGE).await?;
-    let rows = client
-        .query(
-            &statement,
-            &[
-                &filter.state(),
-                &filter.kind,
-                &filter.queue,
-                &filter.tenant,
-                &filter.unique_key,
-                &filter.created_after,
-                &filter.created_before,
-                &before,
-                &limit,
-            ],
-        )
-        .await?;
+    let rows = client.query(&statement, &filter.params(&[&before, &limit])).await?;
     Ok(rows.iter().map(JobRecord::from_row).collect())
 }
 
@@ -174,24 +171,8 @@ pub async fn retry_batch<C: GenericClient>(
 ) -> Result<BatchOutcome, StoreError> {
     let statement = client.prepare_cached(RETRY_JOBS).await?;
     let aging = settings.aging_interval.as_secs_f64();
-    let row = client
-        .query_one(
-            &statement,
-            &[
-                &filter.state(),
-                &filter.kind,
-                &filter.queue,
-                &filter.tenant,
-                &filter.unique_key,
-                &filter.created_after,
-                &filter.created_before,
-                &before,
-                &batch,
-                &aging,
-                &ids,
-            ],
-        )
-        .await?;
+    let row =
+        client.query_one(&statement, &filter.params(&[&before, &batch, &aging, &ids])).await?;
     Ok(BatchOutcome { ids: row.get("retried"), next_cursor: row.get("next_cursor") })
 }
 
@@ -205,23 +186,7 @@ pub async fn delete_batch<C: GenericClient>(
     batch: i64,
 ) -> Result<BatchOutcome, StoreError> {
     let statement = client.prepare_cached(DELETE_JOBS).await?;
-    let row = client
-        .query_one(
-            &statement,
-            &[
-                &filter.state(),
-                &filter.kind,
-                &filter.queue,
-                &filter.tenant,
-                &filter.unique_key,
-                &filter.created_after,
-                &filter.created_before,
-                &before,
-                &batch,
-                &ids,
-            ],
-        )
-        .await?;
+    let row = client.query_one(&statement, &filter.params(&[&before, &batch, &ids])).await?;
     Ok(BatchOutcome { ids: row.get("deleted"), next_cursor: row.get("next_cursor") })
 }
 
