@@ -57,21 +57,23 @@ BEGIN
     END IF;
     -- Parents: locked until the caller commits, so none finishes in between (its completion
     -- would miss the new edge).
-    FOR parent IN
-        SELECT j.id, j.state FROM jobs j WHERE j.id = ANY(parents) ORDER BY j.id FOR SHARE
-    LOOP
-        IF parent.state IN ('failed', 'cancelled') THEN
-            RAISE EXCEPTION 'add_job: parent job % is %; its dependents would be cancelled',
-                parent.id, parent.state USING ERRCODE = 'invalid_parameter_value';
+    IF cardinality(parents) > 0 THEN
+        FOR parent IN
+            SELECT j.id, j.state FROM jobs j WHERE j.id = ANY(parents) ORDER BY j.id FOR SHARE
+        LOOP
+            IF parent.state IN ('failed', 'cancelled') THEN
+                RAISE EXCEPTION 'add_job: parent job % is %; its dependents would be cancelled',
+                    parent.id, parent.state USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            IF parent.state <> 'completed' THEN
+                pending := pending + 1;
+            END IF;
+        END LOOP;
+        IF (SELECT count(*) FROM jobs j WHERE j.id = ANY(parents))
+                <> (SELECT count(DISTINCT p) FROM unnest(parents) p) THEN
+            RAISE EXCEPTION 'add_job: unknown parent among %', parents
+                USING ERRCODE = 'foreign_key_violation';
         END IF;
-        IF parent.state <> 'completed' THEN
-            pending := pending + 1;
-        END IF;
-    END LOOP;
-    IF cardinality(parents) > 0 AND (SELECT count(*) FROM jobs j WHERE j.id = ANY(parents))
-            <> (SELECT count(DISTINCT p) FROM unnest(parents) p) THEN
-        RAISE EXCEPTION 'add_job: unknown parent among %', parents
-            USING ERRCODE = 'foreign_key_violation';
     END IF;
     SELECT e.out_id INTO new_id
     FROM goalstream_enqueue(ARRAY[kind], ARRAY[queue], ARRAY[tenant], ARRAY[priority::int2],
