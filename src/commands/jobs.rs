@@ -162,7 +162,7 @@ pub struct QueueArgs {
 /// Runs a `jobs` subcommand.
 pub async fn run(db: &DbConfig, command: &JobsCommand) -> anyhow::Result<()> {
     let pool = store::open(db).await?;
-    let client = pool.get().await.context("connecting to Postgres")?;
+    let mut client = pool.get().await.context("connecting to Postgres")?;
     match command {
         JobsCommand::List(args) => {
             let jobs =
@@ -226,8 +226,6 @@ pub async fn run(db: &DbConfig, command: &JobsCommand) -> anyhow::Result<()> {
             report(args.output.json, "deleted", &done);
         }
         JobsCommand::Cancel(args) => {
-            drop(client);
-            let mut client = pool.get().await.context("connecting to Postgres")?;
             let settings = QueueSettings::default();
             let mut results = Vec::new();
             for &id in &args.ids {
