@@ -107,7 +107,8 @@ pub enum Command {
     /// Validate the challenge catalog and print its goals and mappings; with --try FILE.jsonl,
     /// print what each line of the file becomes.
     Catalog(CatalogArgs),
-    /// The job queue: list, show, retry, cancel, delete jobs; pause and resume queues.
+    /// The job queue: list, show, retry, cancel, delete jobs; pause and resume queues; the
+    /// periodic schedules.
     #[command(subcommand)]
     Jobs(JobsCommand),
     /// Refused events: list, show, replay (after a catalog fix), discard.

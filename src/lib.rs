@@ -41,13 +41,15 @@
 //!   window (claimed in the flush transaction); [`store::offsets`] the fenced consumer
 //!   offsets; [`store::jobs`] the job queue; [`store::job_console`] and
 //!   [`store::dead_letter_admin`] what operators do with jobs and dead letters;
+//!   [`store::periodic`] the periodic schedules' last ticks (each tick enqueued once);
 //!   [`store::functions`] the SQL interface (`add_job`, `claim_jobs`, ...) for other
 //!   languages; [`store::migrate`] the schema migrations; [`store::connect`], [`store::open`]
 //!   and [`store::Scratch`] open goalstream's database (and scratch schemas).
 //! - [`jobs`]: the job queue at work in River's roles: a [`jobs::producer`] per queue claims at
 //!   most the free slots, the [`jobs::executor`] runs [`jobs::handler`]s, the
 //!   [`jobs::completer`] writes outcomes in batches, [`jobs::worker`] assembles them, woken by
-//!   [`jobs::listener`]; [`jobs::maintenance`] (rescuer, scheduler, cleaner, sampler);
+//!   [`jobs::listener`]; [`jobs::maintenance`] (rescuer, scheduler, cleaner, sampler, and the
+//!   periodic enqueuer of the cron [`jobs::schedule`]s);
 //!   [`jobs::reward`] grants the rewards of completed goals.
 //! - [`types`]: plain types every layer shares: jobs, graphs, job states, goal statuses, and
 //!   [`types::reward`], the `goal.completed` job the pipeline owns.

@@ -4,10 +4,10 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use support::child::{address_in, Stderr};
 use support::TestDb;
 
 const BIN: &str = env!("CARGO_BIN_EXE_goalstream");
@@ -27,27 +27,10 @@ async fn goalstream_api_serves_until_sigterm() {
         .stdout(Stdio::null())
         .spawn()
         .expect("goalstream starts");
-    let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
-    let stderr = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = lines_tx.send(line);
-        }
-    });
-    let started = Instant::now();
-    let mut log = String::new();
-    let addr = loop {
-        let line = lines_rx.recv_timeout(Duration::from_secs(30)).expect("a listening line");
-        log.push_str(&line);
-        log.push('\n');
-        if line.contains("listening") {
-            let at = line.find("127.0.0.1:").expect("the address is logged");
-            let port: String = line[at + 10..].chars().take_while(|c| c.is_ascii_digit()).collect();
-            assert!(log.contains("REST API ready"), "warmed before listening: {log}");
-            break format!("127.0.0.1:{port}");
-        }
-        assert!(started.elapsed() < Duration::from_secs(30), "{log}");
-    };
+    let mut stderr = Stderr::read(&mut child);
+    let line = stderr.wait_for("listening", Duration::from_secs(30));
+    assert!(stderr.log.contains("REST API ready"), "warmed before listening: {}", stderr.log);
+    let addr = address_in(&line);
     let http = reqwest::Client::new();
     let response =
         http.post(format!("http://{addr}/v1/users/cli-1/initialize")).send().await.unwrap();
@@ -92,10 +75,8 @@ async fn goalstream_api_serves_until_sigterm() {
     let took = stopping.elapsed();
     assert!(took < Duration::from_secs(8), "SIGTERM took {took:?} with sockets held");
     drop(held);
-    while let Ok(line) = lines_rx.recv_timeout(Duration::from_secs(5)) {
-        log.push_str(&line);
-        log.push('\n');
-    }
+    stderr.drain(Duration::from_secs(5));
+    let log = &stderr.log;
     assert!(exit.success(), "{exit:?}\n{log}");
     assert!(log.contains("stopped cleanly"), "{log}");
 }

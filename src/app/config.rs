@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 
 use crate::api::ApiConfig;
 use crate::catalog::Catalog;
+use crate::config::periodic::PeriodicFile;
 use crate::db::DbConfig;
 use crate::ingest::pipeline::PipelineConfig;
 use crate::jobs::handler::Registry;
@@ -83,6 +84,8 @@ pub struct JobsSettings {
     pub handlers: Registry,
     /// How released dependents are ordered.
     pub queue: QueueSettings,
+    /// Periodic schedules (checked against the handlers at start).
+    pub periodic: PeriodicFile,
 }
 
 impl Default for JobsSettings {
@@ -93,6 +96,7 @@ impl Default for JobsSettings {
             pool_size: CONNECTIONS + 2,
             handlers: builtin_handlers(),
             queue: QueueSettings::default(),
+            periodic: PeriodicFile::default(),
         }
     }
 }
@@ -104,6 +108,7 @@ impl std::fmt::Debug for JobsSettings {
             .field("concurrency", &self.concurrency)
             .field("pool_size", &self.pool_size)
             .field("handlers", &self.handlers)
+            .field("periodic", &self.periodic.periodic.len())
             .finish()
     }
 }

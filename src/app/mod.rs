@@ -30,6 +30,8 @@ use crate::api::{self, ApiState};
 use crate::db;
 use crate::http::{Ops, Server};
 use crate::ingest::pipeline::Pipeline;
+use crate::jobs::maintenance::periodic;
+use crate::jobs::schedule;
 use crate::jobs::service::JobService;
 use crate::jobs::worker::WorkerConfig;
 use crate::store::{self, ProgressStore};
@@ -283,9 +285,15 @@ async fn start_jobs(config: &Config, settings: &JobsSettings) -> anyhow::Result<
     let mut worker =
         WorkerConfig::new(settings.queues.clone(), settings.concurrency).listening(job_db.clone());
     worker.settings = settings.queue;
-    let service =
-        JobService::start(worker, store::connect(&job_db).await?, settings.handlers.clone())
-            .await?;
+    let schedules = schedule::from_file(&settings.periodic, &settings.handlers.kinds())?;
+    let pool = store::connect(&job_db).await?;
+    let mut service = JobService::start(worker, pool.clone(), settings.handlers.clone()).await?;
+    if !schedules.is_empty() {
+        let names: Vec<&str> = schedules.iter().map(|s| s.name.as_str()).collect();
+        tracing::info!(schedules = ?names, "periodic jobs on");
+        let config = periodic::Config { schedules, queue: settings.queue };
+        service.run_periodic(periodic::PeriodicEnqueuer::new(config, pool));
+    }
     tracing::info!(
         worker = service.worker_id(),
         queues = ?settings.queues,

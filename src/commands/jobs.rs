@@ -1,5 +1,5 @@
 //! `goalstream jobs`: the job queue from the command line (list, show, retry, cancel, delete,
-//! pause, resume, queues), as a table or, with `--json`, one JSON document on stdout.
+//! pause, resume, queues, periodic), as a table or, with `--json`, one JSON document on stdout.
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -44,6 +44,9 @@ pub enum JobsCommand {
     Resume(QueueArgs),
     /// Jobs per queue and state, the oldest available job's age, and paused queues.
     Queues(OutputArgs),
+    /// Periodic schedules registered by the instances: cron, time zone, last and next tick,
+    /// jobs enqueued and ticks missed.
+    Periodic(OutputArgs),
 }
 
 /// Output format.
@@ -247,6 +250,7 @@ pub async fn run(db: &DbConfig, command: &JobsCommand) -> anyhow::Result<()> {
             let changed = job_console::resume(&client, &args.queue).await?;
             queue_change(&args.output, &args.queue, "resumed", changed);
         }
+        JobsCommand::Periodic(output) => super::periodic::print(&client, output.json).await?,
         JobsCommand::Queues(output) => {
             let counts = job_admin::queue_counts(&client).await?;
             let paused = job_console::paused(&client).await?;

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod jobs;
 pub mod load;
 pub mod migrate;
+mod periodic;
 pub mod player;
 pub mod produce;
 pub mod replay;

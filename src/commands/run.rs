@@ -15,6 +15,7 @@ use crate::app::{
     DEFAULT_API_POOL_SIZE,
 };
 use crate::catalog::Catalog;
+use crate::config::periodic::PeriodicFile;
 use crate::db::{self, DbConfig};
 use crate::http::{self, HttpArgs};
 use crate::ingest::buffer::{BufferConfig, DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS};
@@ -24,7 +25,8 @@ use crate::ingest::consumer::{
 use crate::ingest::event::DEFAULT_MAX_PAYLOAD_BYTES;
 use crate::ingest::pipeline::{PipelineConfig, DEFAULT_ASSIGN_TIMEOUT};
 use crate::ingest::security::KafkaArgs;
-use crate::jobs::service::{CONNECTIONS, DEFAULT_CONCURRENCY, DEFAULT_QUEUES};
+use crate::jobs::schedule;
+use crate::jobs::service::{builtin_handlers, CONNECTIONS, DEFAULT_CONCURRENCY, DEFAULT_QUEUES};
 
 /// Options of `goalstream run`. Every flag can also be set by its environment variable.
 #[derive(Debug, Clone, Args)]
@@ -103,6 +105,12 @@ pub struct RunArgs {
     /// handlers never hold up a flush).
     #[arg(long, env = "GOALSTREAM_JOB_POOL_SIZE", default_value_t = CONNECTIONS + 2)]
     pub job_pool_size: usize,
+    /// Periodic jobs: a TOML file of `[[periodic]]` schedules (name, cron with an optional
+    /// seconds field, timezone, kind, args, queue, priority, catch_up = skip | run_once); each
+    /// tick is enqueued once across all instances. See config/periodic.example.toml and
+    /// docs/OPERATIONS.md, "Periodic jobs".
+    #[arg(long, env = "GOALSTREAM_PERIODIC")]
+    pub periodic: Option<std::path::PathBuf>,
     /// Time allowed for the final flush after SIGINT/SIGTERM (s).
     #[arg(long, env = "GOALSTREAM_SHUTDOWN_TIMEOUT_S", default_value_t = 30)]
     pub shutdown_timeout_s: u64,
@@ -123,7 +131,21 @@ impl RunArgs {
     /// print`): an invalid value is refused with a message naming the flag.
     pub fn check(&self) -> anyhow::Result<()> {
         let (_, workers) = self.sizes()?;
-        self.pipeline_config(workers).map(drop)
+        self.pipeline_config(workers)?;
+        let periodic = self.periodic_file()?;
+        schedule::from_file(&periodic, &builtin_handlers().kinds())?;
+        Ok(())
+    }
+
+    /// The periodic-jobs file, when one is named (its schedules are checked at start, against
+    /// the handlers the process has).
+    pub fn periodic_file(&self) -> anyhow::Result<PeriodicFile> {
+        let Some(path) = &self.periodic else { return Ok(PeriodicFile::default()) };
+        anyhow::ensure!(
+            self.job_concurrency > 0,
+            "--periodic needs the job side (--job-concurrency is 0)"
+        );
+        Ok(PeriodicFile::load(path)?)
     }
 
     /// The pool size and worker count, validated.
@@ -142,6 +164,7 @@ impl RunArgs {
     /// The process these flags describe, on `db` with `catalog`.
     pub fn app_config(&self, db: DbConfig, catalog: Arc<Catalog>) -> anyhow::Result<Config> {
         let (pool_size, workers) = self.sizes()?;
+        let periodic = self.periodic_file()?;
         let mut config = Config::new(db, catalog);
         config.pipeline =
             Some(PipelineSettings { config: self.pipeline_config(workers)?, pool_size });
@@ -154,6 +177,7 @@ impl RunArgs {
                 queues: self.job_queues.clone(),
                 concurrency,
                 pool_size: self.job_pool_size,
+                periodic,
                 ..JobsSettings::default()
             }),
         };

@@ -5,8 +5,10 @@
 //!
 //! The file never touches the process environment: [`ConfigFile::apply`] makes its values the
 //! defaults of the command line's arguments, so clap's own precedence (flag, environment,
-//! default) gives the order above, and [`print`] tells the file's values apart.
+//! default) gives the order above, and [`print`] tells the file's values apart. Periodic jobs
+//! have a TOML file of their own, named by a setting ([`periodic`]).
 
+pub mod periodic;
 pub mod print;
 
 use std::collections::{HashMap, HashSet};

@@ -50,12 +50,14 @@ pub struct OpsState {
     pub ingest: Option<Arc<IngestStats>>,
 }
 
-/// The operations routes.
+/// The operations routes, each request logged at debug level (probes and scrapes come every
+/// few seconds).
 pub fn router(state: OpsState) -> Router {
     Router::new()
         .route("/metrics", get(scrape::metrics))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .layer(axum::middleware::from_fn(crate::telemetry::request_log::quiet_layer))
         .with_state(state)
 }
 

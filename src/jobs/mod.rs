@@ -1,6 +1,7 @@
 //! The job queue at work: the worker pool ([`worker`]) claiming at most its free slots, woken
 //! by [`listener`]'s LISTEN connection, running [`handler`]s by kind; the queue's maintenance
-//! ([`maintenance`]: rescuer, scheduler, cleaner); [`service`] starts them together. The
+//! ([`maintenance`]: rescuer, scheduler, cleaner, periodic enqueuer of the [`schedule`]s);
+//! [`service`] starts them together. The
 //! built-in handler, [`reward`], grants the rewards of completed goals. The plain types (jobs,
 //! states, graphs) are in [`crate::types`], the SQL in [`crate::store::jobs`].
 
@@ -11,5 +12,6 @@ pub mod listener;
 pub mod maintenance;
 pub mod producer;
 pub mod reward;
+pub mod schedule;
 pub mod service;
 pub mod worker;

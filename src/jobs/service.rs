@@ -1,5 +1,5 @@
 //! The job side of a goalstream process: the worker pool and the queue's maintenance (rescuer,
-//! scheduler, cleaner), started together by `run` and `demo` and stopped together. Several
+//! scheduler, cleaner, and the periodic enqueuer when schedules are configured), started together by `run` and `demo` and stopped together. Several
 //! processes may run it on the same database: claims skip each other's rows and every
 //! maintenance statement is safe to run concurrently.
 
@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::handler::Registry;
-use super::maintenance::{cleaner, rescuer, scheduler};
+use super::maintenance::{cleaner, periodic, rescuer, scheduler};
 use super::reward::RewardGrantHandler;
 use super::worker::{WorkerConfig, WorkerPool};
 use crate::store::StoreError;
@@ -60,6 +60,11 @@ impl JobService {
             cleaner.start(cleaner::DEFAULT_INTERVAL, stop.clone()),
         ];
         Ok(JobService { workers, stop, maintenance })
+    }
+
+    /// Also runs the periodic enqueuer (stopped with the rest of the maintenance).
+    pub fn run_periodic(&mut self, enqueuer: periodic::PeriodicEnqueuer) {
+        self.maintenance.push(enqueuer.start(self.stop.clone()));
     }
 
     /// The worker's id.

@@ -65,6 +65,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0010_console.sql",
         sql: include_str!("../../sql/0010_console.sql"),
     },
+    Migration {
+        version: 11,
+        name: "0011_periodic.sql",
+        sql: include_str!("../../sql/0011_periodic.sql"),
+    },
 ];
 
 const LOCK: &str = include_str!("../../sql/migrate/lock.sql");

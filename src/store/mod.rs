@@ -15,6 +15,7 @@ pub mod job_console;
 pub mod jobs;
 pub mod migrate;
 pub mod offsets;
+pub mod periodic;
 pub mod progress;
 pub mod progress_query;
 pub mod queue_stats;

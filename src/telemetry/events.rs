@@ -519,8 +519,12 @@ fn count_kinds(counter: &prometheus::IntCounterVec, kinds: &[&str]) {
     }
 }
 
+mod http;
 mod kafka;
+mod periodic;
+pub use http::RequestServed;
 pub use kafka::{BrokersReachable, KafkaClientError};
+pub use periodic::{LastTick, ScheduleDeclared, TicksHandled};
 
 #[cfg(test)]
 mod tests;

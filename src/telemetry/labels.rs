@@ -114,3 +114,15 @@ names! {
         Other => "other",
     }
 }
+
+names! {
+    /// What became of a periodic schedule's tick (label `outcome`).
+    pub enum TickOutcome ("tick outcome") {
+        /// Seen on time: a job of its own.
+        Enqueued => "enqueued",
+        /// Missed (no instance ran then), covered by the one catch-up job (`run_once`).
+        CaughtUp => "caught_up",
+        /// Missed, without a job (`skip`).
+        Skipped => "skipped",
+    }
+}

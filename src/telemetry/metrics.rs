@@ -133,6 +133,10 @@ pub struct Metrics {
     pub jobs_oldest_available_age: prometheus::GaugeVec,
     /// Duration of one claim statement (seconds).
     pub job_claim_duration: Histogram,
+    /// Ticks of periodic schedules, by schedule (from the configuration) and outcome.
+    pub periodic_ticks: IntCounterVec,
+    /// The newest tick a periodic schedule handled (Unix seconds), by schedule.
+    pub periodic_last_tick: IntGaugeVec,
     /// Handler run time (seconds), by kind.
     pub job_execution_duration: HistogramVec,
 
@@ -324,6 +328,17 @@ impl Metrics {
                 "goalstream_jobs",
                 "Jobs in a live state, by queue, state and effective priority (periodic query).",
                 &["queue", "state", "priority"],
+            ),
+            periodic_ticks: b.counter_vec(
+                "goalstream_periodic_ticks_total",
+                "Ticks of periodic schedules handled by this instance, by schedule and outcome \
+                 (enqueued on time, caught_up or skipped after being missed).",
+                &["schedule", "outcome"],
+            ),
+            periodic_last_tick: b.gauge_vec(
+                "goalstream_periodic_last_tick_timestamp_seconds",
+                "The newest tick each periodic schedule handled on any instance (Unix time).",
+                &["schedule"],
             ),
             jobs_oldest_available_age: b.float_gauge_vec(
                 "goalstream_jobs_oldest_available_age_seconds",

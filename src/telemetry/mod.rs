@@ -3,7 +3,8 @@
 //! ([`IngestStats`], read by the demo, the logs and `/readyz`). Components emit typed
 //! [`events`], each of which writes the log line and the metrics in one place; label values
 //! come from the closed sets of [`labels`], or, for job kinds and queues, from what the process
-//! declared ([`bounded`]). Statements over the [`slow`] thresholds are logged.
+//! declared ([`bounded`]). Statements over the [`slow`] thresholds are logged; HTTP servers log
+//! one line per request ([`request_log`]).
 //!
 //! The metric registry and the slow-statement thresholds are process-wide, like the log
 //! subscriber: they are where the process reports, set once by [`init`], not configuration
@@ -15,6 +16,7 @@ mod ingest_stats;
 pub mod labels;
 mod logging;
 pub mod metrics;
+pub mod request_log;
 pub mod slow;
 
 use std::sync::OnceLock;

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod app;
 pub mod certs;
+pub mod child;
 pub mod fixtures;
 pub mod http;
 pub mod kafka;

@@ -23,6 +23,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::error::{ApiError, ErrorCode};
 use super::limits::{rate_limited, RateLimiter};
+use super::request_id::Credential;
 use crate::types::names;
 use jwt::JwtVerifier;
 use keys::{ApiKey, ApiKeys};
@@ -242,43 +243,56 @@ pub struct Guard {
 }
 
 /// Middleware of one route: authenticates, authorizes, records the [`Principal`] in the
-/// request's extensions, then runs the handler.
+/// request's extensions, then runs the handler. The response carries the principal's name
+/// ([`Credential`]) for the request log, refused or not, once it is known.
 pub async fn guard(State(guard): State<Guard>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
-    let outcome = if !guard.auth.enabled() || guard.access == Access::Public {
+    // A refusal keeps the principal when it was authenticated (forbidden), for the log.
+    let outcome: Result<Principal, (Refusal, Option<Principal>)> = if !guard.auth.enabled()
+        || guard.access == Access::Public
+    {
         Ok(Principal::Anonymous)
     } else {
         match guard.auth.authenticate(&parts.headers) {
-            Ok(None) => Err(Refusal::Unauthenticated("credentials are required".into())),
+            Ok(None) => Err((Refusal::Unauthenticated("credentials are required".into()), None)),
             Ok(Some(principal)) => {
                 let params = RawPathParams::from_request_parts(&mut parts, &()).await.ok();
                 let user_id = params
                     .as_ref()
                     .and_then(|p| p.iter().find(|(name, _)| *name == "user_id").map(|(_, v)| v));
-                guard.auth.authorize(&principal, guard.access, user_id).map(|()| principal)
+                match guard.auth.authorize(&principal, guard.access, user_id) {
+                    Ok(()) => Ok(principal),
+                    Err(refusal) => Err((refusal, Some(principal))),
+                }
             }
-            Err(refusal) => Err(refusal),
+            Err(refusal) => Err((refusal, None)),
         }
     };
-    match outcome {
-        Ok(principal) => {
-            if let Err(wait) = guard.auth.admit(&principal) {
-                return rate_limited(wait);
+    let credential = match &outcome {
+        Ok(principal) | Err((_, Some(principal))) => Some(Credential(principal.name())),
+        Err((_, None)) => None,
+    };
+    let mut response = match outcome {
+        Ok(principal) => match guard.auth.admit(&principal) {
+            Err(wait) => rate_limited(wait),
+            Ok(()) => {
+                parts.extensions.insert(principal);
+                next.run(Request::from_parts(parts, body)).await
             }
-            // The principal's name only: never the credential.
-            tracing::debug!(principal = %principal.name(), "authorized");
-            parts.extensions.insert(principal);
-            next.run(Request::from_parts(parts, body)).await
-        }
-        Err(Refusal::Forbidden(message)) => {
+        },
+        Err((Refusal::Forbidden(message), _)) => {
             ApiError::new(ErrorCode::Forbidden, message).into_response()
         }
-        Err(Refusal::Unauthenticated(message)) => {
+        Err((Refusal::Unauthenticated(message), _)) => {
             let mut response = ApiError::new(ErrorCode::Unauthorized, message).into_response();
             response
                 .headers_mut()
                 .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"goalstream\""));
             response
         }
+    };
+    if let Some(credential) = credential {
+        response.extensions_mut().insert(credential);
     }
+    response
 }

@@ -5,8 +5,10 @@
 //! - [`scheduler`]: due scheduled and retryable jobs become available.
 //! - [`cleaner`]: finished jobs and old history are pruned in bounded batches.
 //! - [`sampler`]: queue depth and oldest available job for the metrics (read-only).
+//! - [`periodic`]: the periodic schedules' jobs, each tick enqueued once across instances.
 
 pub mod cleaner;
+pub mod periodic;
 pub mod rescuer;
 pub mod sampler;
 pub mod scheduler;
