@@ -176,3 +176,40 @@ fn invalid_settings_are_refused_with_a_precise_message() {
         assert!(text.contains(message), "{message:?} not in {text}");
     }
 }
+
+#[test]
+fn the_periodic_file_is_checked_by_config_print_from_flag_or_config_file() {
+    let example = "config/periodic.example.toml";
+    let (code, text) = run(&["config", "print", "--periodic", example], &[]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("GOALSTREAM_PERIODIC=config/periodic.example.toml"), "{text}");
+    let bad = file(
+        "bad-zone.toml",
+        "[[periodic]]\nname = \"nightly\"\ncron = \"0 0 3 * * *\"\ntimezone = \"Mars/Olympus\"\n\
+         kind = \"report\"\nexternal_kinds = []\n",
+    );
+    let (code, text) = run(&["config", "print", "--periodic", &bad], &[]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("unknown field `external_kinds`"), "a key after the table: {text}");
+    let bad = file(
+        "bad-zone-2.toml",
+        "external_kinds = [\"report\"]\n[[periodic]]\nname = \"nightly\"\ncron = \"0 0 3 * * *\"\n\
+         timezone = \"Mars/Olympus\"\nkind = \"report\"\n",
+    );
+    let expected = "periodic job \"nightly\": unknown time zone \"Mars/Olympus\"";
+    let (code, text) = run(&["config", "print", "--periodic", &bad], &[]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains(expected), "{text}");
+    // The same from the configuration file.
+    let config = file("periodic.env", &format!("GOALSTREAM_PERIODIC={bad}\n"));
+    let (code, text) = run(&["--config", &config, "config", "print"], &[]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains(expected), "{text}");
+    let (code, text) =
+        run(&["config", "print", "--periodic", example, "--job-concurrency", "0"], &[]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("--periodic needs the job side"), "{text}");
+    let (code, text) = run(&["config", "print", "--periodic", "/nonexistent/p.toml"], &[]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("cannot read periodic-jobs file /nonexistent/p.toml"), "{text}");
+}

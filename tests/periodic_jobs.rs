@@ -269,3 +269,42 @@ async fn a_bad_schedule_stops_the_start_naming_it() {
         assert!(error.contains(expected), "{error}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn goalstream_run_with_the_periodic_flag_enqueues_and_exports_the_metrics() {
+    let db = TestDb::new(1).await;
+    let path = std::env::temp_dir().join(format!("gs-periodic-run-{}.toml", std::process::id()));
+    std::fs::write(
+        &path,
+        "external_kinds = [\"report.second\"]\n[[periodic]]\nname = \"run-flag\"\n\
+         cron = \"* * * * * *\"\nkind = \"report.second\"\nqueue = \"reports\"\n",
+    )
+    .unwrap();
+    let file = path.display().to_string();
+    let args = ["--brokers", "127.0.0.1:1", "--api-pool-size", "0", "--periodic", &file];
+    let running = support::app::start_run(&db, &args).await;
+    tokio::time::sleep(Duration::from_millis(2_600)).await;
+    let ops = format!("http://{}/metrics", running.ops_addr().unwrap());
+    let metrics = reqwest::get(ops).await.unwrap().text().await.unwrap();
+    running.stop().await.expect("stops cleanly");
+    let _ = std::fs::remove_file(&path);
+    let client = db.pool.get().await.unwrap();
+    let sql = "SELECT unique_key FROM jobs WHERE kind = 'report.second' AND queue = 'reports'";
+    let keys: Vec<String> =
+        client.query(sql, &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
+    assert!(keys.len() >= 2, "a job per second: {keys:?}");
+    assert!(keys.iter().all(|k| k.starts_with("periodic:run-flag:")), "{keys:?}");
+    let enqueued = metrics
+        .lines()
+        .find(|l| {
+            l.starts_with("goalstream_periodic_ticks_total")
+                && l.contains("outcome=\"enqueued\"")
+                && l.contains("schedule=\"run-flag\"")
+        })
+        .unwrap_or_else(|| panic!("no series: {metrics}"));
+    let count: f64 = enqueued.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(count >= 2.0, "{enqueued}");
+    assert!(
+        metrics.contains("goalstream_periodic_last_tick_timestamp_seconds{schedule=\"run-flag\"}")
+    );
+}
