@@ -1,5 +1,5 @@
 //! Periodic jobs (issue 20): a schedule every second on three instances for 60 s runs exactly
-//! 60 times, one job per tick, no tick missing; two instances at the same instant enqueue a
+//! 60 times, one job per tick, no tick missing, while one instance stops and another starts; two instances at the same instant enqueue a
 //! tick once, even after its job row was cleaned; catch-up after a 10 s outage (skip vs
 //! run_once) on a controlled clock; a bad schedule stops the start naming it; `goalstream jobs
 //! periodic` lists what the instances registered.
@@ -78,6 +78,26 @@ async fn keys(db: &TestDb) -> BTreeMap<String, i64> {
     client.query(sql, &[&KIND]).await.unwrap().iter().map(|r| (r.get(0), r.get(1))).collect()
 }
 
+/// A goalstream process's job side (workers and periodic enqueuer) through the same `App` as
+/// the binary, with the every-second schedule `heartbeat`.
+async fn start_instance(
+    db: &TestDb,
+    instance: usize,
+    seen: &Arc<Mutex<Vec<(String, usize)>>>,
+) -> goalstream::app::Running {
+    let handler = Ticks { instance, seen: seen.clone() };
+    let jobs = JobsSettings {
+        queues: vec!["default".into()],
+        concurrency: 4,
+        handlers: Registry::new().register(handler),
+        periodic: file(&every_second("heartbeat", "skip", 60)),
+        ..JobsSettings::default()
+    };
+    let mut config = Config::new(db.config.clone(), support::fixtures::catalog());
+    config.jobs = Some(jobs);
+    App::new(config).start(Listeners::default()).await.expect("starts")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_second_on_three_instances_for_60_s_runs_exactly_60_times() {
     support::init_logs("warn");
@@ -96,22 +116,21 @@ async fn every_second_on_three_instances_for_60_s_runs_exactly_60_times() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let mut instances = Vec::new();
     for instance in 0..3 {
-        let handler = Ticks { instance, seen: seen.clone() };
-        let jobs = JobsSettings {
-            queues: vec!["default".into()],
-            concurrency: 4,
-            handlers: Registry::new().register(handler),
-            periodic: file(&every_second("heartbeat", "skip", 60)),
-            ..JobsSettings::default()
-        };
-        let mut config = Config::new(db.config.clone(), support::fixtures::catalog());
-        config.jobs = Some(jobs);
-        instances.push(App::new(config).start(Listeners::default()).await.expect("starts"));
+        instances.push(start_instance(&db, instance, &seen).await);
     }
     let window: Vec<String> =
         (1..=60).map(|s| stamp(start + chrono::Duration::seconds(s))).collect();
-    let end = start + chrono::Duration::milliseconds(60_500);
-    tokio::time::sleep((end - Utc::now()).to_std().unwrap()).await;
+    let sleep_until = |at: DateTime<Utc>| async move {
+        if let Ok(wait) = (at - Utc::now()).to_std() {
+            tokio::time::sleep(wait).await;
+        }
+    };
+    // A deploy meanwhile: one instance stops at 20 s, another starts at 40 s.
+    sleep_until(start + chrono::Duration::milliseconds(20_300)).await;
+    instances.remove(1).stop().await.unwrap();
+    sleep_until(start + chrono::Duration::milliseconds(40_300)).await;
+    instances.push(start_instance(&db, 3, &seen).await);
+    sleep_until(start + chrono::Duration::milliseconds(60_500)).await;
     // Let the last ticks' jobs run (they were enqueued within milliseconds of their tick).
     for _ in 0..100 {
         let done = seen.lock().unwrap().iter().filter(|(t, _)| window.contains(t)).count();
@@ -142,7 +161,7 @@ async fn every_second_on_three_instances_for_60_s_runs_exactly_60_times() {
         assert!(keys.contains_key(&format!("periodic:heartbeat:{tick}")), "no job for {tick}");
     }
     let by_instance: Vec<usize> =
-        (0..3).map(|i| seen.iter().filter(|(_, by)| *by == i).count()).collect();
+        (0..4).map(|i| seen.iter().filter(|(_, by)| *by == i).count()).collect();
     println!("runs per instance (workers share the queue): {by_instance:?}");
 }
 
