@@ -28,6 +28,8 @@ RESULTS = os.path.join(ROOT, "docs", "results")
 README = os.path.join(ROOT, "README.md")
 BEGIN, END = "<!-- claims:begin -->", "<!-- claims:end -->"
 MIN_RUNS = 3
+# The job queue's scenarios quoted in the table (bench jobs reports many more).
+JOBS_HEADLINES = {"claim_complete", "claim_complete_vs_single_slot", "lifecycle_durable_p50"}
 
 
 def record(headline, command):
@@ -69,6 +71,13 @@ def metrics(run):
         if isinstance(api, dict) and api:
             found["API p95 ms (worst endpoint)"] = max(e["latency_ms"]["p95"] for e in api.values())
         return found
+    if run.get("results") and "scenario" in run["results"][0]:  # goalstream bench jobs --json
+        found = {f'{r["scenario"]} {r["unit"]}': r["value"] for r in run["results"]
+                 if r["scenario"] in JOBS_HEADLINES}
+        for r in run.get("ratios") or []:
+            if r["scenario"] in JOBS_HEADLINES:
+                found[f'{r["scenario"]} vs graphile-worker (same run)'] = r["ratio"]
+        return found
     if "results" in run:  # goalstream bench flush --json
         return {g["name"]: g["measured"] for g in run.get("gates", [])} or {
             f'{r["strategy"]} {r["workload"]} batch {r["batch"]} rows/s': r["rows_per_s"]
@@ -91,7 +100,9 @@ def conditions(runs):
 
 
 def number(value):
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
 
 
 def table():

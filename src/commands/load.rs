@@ -45,6 +45,14 @@ pub struct LoadArgs {
     /// API key sent to --api-url (a key with progress:read and progress:write).
     #[arg(long, env = "GOALSTREAM_LOAD_API_KEY", requires = "api_url")]
     pub api_key: Option<String>,
+    /// API requests per second, offered open loop (scheduled whatever the server answers;
+    /// latency counts from the scheduled time); default: the tier's (smoke 100, normal 500,
+    /// peak 2,000, endurance 1,000).
+    #[arg(long)]
+    pub api_rate: Option<f64>,
+    /// Keep-alive connections sending the API requests; default: the tier's.
+    #[arg(long)]
+    pub api_clients: Option<usize>,
     /// No API traffic (reported as skipped).
     #[arg(long, conflicts_with = "api_url")]
     pub no_api: bool,
@@ -87,6 +95,12 @@ impl LoadArgs {
         }
         if let Some(workers) = self.workers {
             profile.workers = workers;
+        }
+        if let Some(rate) = self.api_rate {
+            profile.api_rate = rate;
+        }
+        if let Some(clients) = self.api_clients {
+            profile.api_clients = clients;
         }
         profile
     }

@@ -1,22 +1,28 @@
-//! REST API traffic beside the stream, as in seed 002: virtual users read a player's
-//! challenges and now and then claim a goal, each with a pause between requests. Latency is
-//! recorded per endpoint; 2xx and 4xx answers are responses (a claim of a goal that is not
-//! completed is refused with a 4xx by design), 5xx and transport failures are errors.
+//! REST API traffic beside the stream, as in seed 002: progress reads and now and then a claim.
+//!
+//! Open loop (as wrk2 and HdrHistogram's corrected mode): a scheduler fixes when each request
+//! is due, at the offered rate, whatever the server does; a fixed pool of keep-alive
+//! connections sends them. Latency is measured from the *scheduled* time, so a slow server
+//! shows up as the queueing it causes instead of as fewer requests (coordinated omission).
+//! The service time (from the moment a connection sends) is reported beside it.
+//! 2xx answers are successes, 4xx refusals (a claim of a goal that is not completed is refused
+//! by design), each with its own percentiles; 5xx and transport failures are errors. Requests
+//! still waiting for a connection when the run stops are counted as `unsent`.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hdrhistogram::Histogram;
 use rand::Rng;
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::http::{BaseUrl, Client};
 use crate::harness::synthetic::Synthetic;
 
-/// Pause between one virtual user's requests (≈ 10 requests/s each).
-pub const DEFAULT_THINK_TIME: Duration = Duration::from_millis(100);
 /// One request in this many is a claim.
 const CLAIM_EVERY: u64 = 5;
 /// The goal claimed: completed by a player's first `level` event in the example catalog, and
@@ -32,12 +38,12 @@ pub const CLAIM: &str = "POST /v1/users/{user_id}/goals/{goal_id}/claim";
 pub struct Config {
     /// Where the API listens.
     pub base: BaseUrl,
-    /// Concurrent virtual users.
+    /// Keep-alive connections sending the scheduled requests.
     pub clients: usize,
     /// Players to pick from (the stream's players).
     pub users: usize,
-    /// Pause between one virtual user's requests.
-    pub think_time: Duration,
+    /// Requests per second offered, in total, whatever the server answers.
+    pub rate: f64,
     /// `Authorization` header value sent with every request (a service API key), if any.
     pub authorization: Option<String>,
 }
@@ -53,8 +59,14 @@ pub struct EndpointReport {
     pub refused: u64,
     /// 5xx answers and transport failures.
     pub errors: u64,
-    /// Latency percentiles, ms.
+    /// Requests due but not yet sent when the run stopped (every connection was busy).
+    pub unsent: u64,
+    /// Latency of the 2xx answers from their scheduled time, ms (what a client waits).
     pub latency_ms: Percentiles,
+    /// Latency of the 2xx answers from the moment they were sent, ms (the server's share).
+    pub service_ms: Percentiles,
+    /// Latency of the 4xx answers from their scheduled time, ms.
+    pub refused_latency_ms: Percentiles,
 }
 
 /// Latency percentiles in ms, as read back from a saved report.
@@ -89,13 +101,21 @@ impl Percentiles {
     }
 }
 
+/// 1 µs to 10 min, 3 significant digits.
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 600_000_000, 3).expect("bounds")
+}
+
 #[derive(Debug)]
 struct Endpoint {
     requests: u64,
     ok: u64,
     refused: u64,
     errors: u64,
-    micros: Histogram<u64>,
+    unsent: u64,
+    ok_micros: Histogram<u64>,
+    service_micros: Histogram<u64>,
+    refused_micros: Histogram<u64>,
 }
 
 impl Default for Endpoint {
@@ -105,104 +125,175 @@ impl Default for Endpoint {
             ok: 0,
             refused: 0,
             errors: 0,
-            // 1 µs to 10 min, 3 significant digits.
-            micros: Histogram::new_with_bounds(1, 600_000_000, 3).expect("bounds"),
+            unsent: 0,
+            ok_micros: histogram(),
+            service_micros: histogram(),
+            refused_micros: histogram(),
+        }
+    }
+}
+
+impl Endpoint {
+    fn report(&self) -> EndpointReport {
+        EndpointReport {
+            requests: self.requests,
+            ok: self.ok,
+            refused: self.refused,
+            errors: self.errors,
+            unsent: self.unsent,
+            latency_ms: Percentiles::of_micros(&self.ok_micros),
+            service_ms: Percentiles::of_micros(&self.service_micros),
+            refused_latency_ms: Percentiles::of_micros(&self.refused_micros),
         }
     }
 }
 
 type Endpoints = Arc<Mutex<BTreeMap<&'static str, Endpoint>>>;
 
+/// One scheduled request: its sequence number and when it is due.
+#[derive(Debug, Clone, Copy)]
+struct Due {
+    seq: u64,
+    at: Instant,
+}
+
+impl Due {
+    fn endpoint(self) -> &'static str {
+        if (self.seq + 1).is_multiple_of(CLAIM_EVERY) {
+            CLAIM
+        } else {
+            READ
+        }
+    }
+}
+
+type Queue = Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<Due>>>;
+
 /// Running API traffic.
 pub struct ApiTraffic {
     stop: CancellationToken,
+    scheduler: JoinHandle<()>,
     clients: Vec<JoinHandle<()>>,
+    queue: Queue,
     endpoints: Endpoints,
 }
 
 impl ApiTraffic {
-    /// Starts the virtual users.
+    /// Starts the scheduler and the connections.
     pub fn start(config: Config) -> ApiTraffic {
         let stop = CancellationToken::new();
         let endpoints: Endpoints = Arc::default();
+        let (due, queue) = mpsc::unbounded_channel();
+        let queue: Queue = Arc::new(tokio::sync::Mutex::new(queue));
+        let scheduler = tokio::spawn(schedule(config.rate, due, stop.clone()));
         let clients = (0..config.clients.max(1))
-            .map(|n| {
-                let user = VirtualUser {
+            .map(|_| {
+                let connection = Connection {
                     client: Client::new(config.base.clone())
                         .with_authorization(config.authorization.clone()),
                     users: config.users.max(1),
-                    think_time: config.think_time,
+                    queue: queue.clone(),
                     endpoints: endpoints.clone(),
                     stop: stop.clone(),
-                    sent: n as u64,
                 };
-                tokio::spawn(user.run())
+                tokio::spawn(connection.run())
             })
             .collect();
-        ApiTraffic { stop, clients, endpoints }
+        ApiTraffic { stop, scheduler, clients, queue, endpoints }
     }
 
-    /// Stops the virtual users and reports per endpoint.
+    /// Stops scheduling, lets the requests in flight finish, and reports per endpoint (the
+    /// requests still waiting for a connection as `unsent`).
     pub async fn stop(self) -> BTreeMap<String, EndpointReport> {
         self.stop.cancel();
+        let _ = self.scheduler.await;
         for client in self.clients {
             let _ = client.await;
         }
-        let endpoints = self.endpoints.lock().expect("not poisoned");
-        endpoints
-            .iter()
-            .map(|(name, e)| {
-                let report = EndpointReport {
-                    requests: e.requests,
-                    ok: e.ok,
-                    refused: e.refused,
-                    errors: e.errors,
-                    latency_ms: Percentiles::of_micros(&e.micros),
-                };
-                (name.to_string(), report)
-            })
-            .collect()
+        let mut queue = self.queue.lock().await;
+        let mut endpoints = self.endpoints.lock().expect("not poisoned");
+        while let Ok(due) = queue.try_recv() {
+            endpoints.entry(due.endpoint()).or_default().unsent += 1;
+        }
+        endpoints.iter().map(|(name, e)| (name.to_string(), e.report())).collect()
     }
 }
 
-struct VirtualUser {
-    client: Client,
-    users: usize,
-    think_time: Duration,
-    endpoints: Endpoints,
-    stop: CancellationToken,
-    sent: u64,
+/// Puts request `n` on the queue at `start + n / rate`, catching up at once when late, until
+/// stopped: the offered rate does not depend on the answers.
+async fn schedule(rate: f64, due: mpsc::UnboundedSender<Due>, stop: CancellationToken) {
+    let rate = rate.max(0.001);
+    let start = Instant::now();
+    for seq in 0u64.. {
+        let at = start + Duration::from_secs_f64(seq as f64 / rate);
+        tokio::select! {
+            _ = tokio::time::sleep_until(at) => {}
+            _ = stop.cancelled() => return,
+        }
+        if due.send(Due { seq, at }).is_err() {
+            return;
+        }
+    }
 }
 
-impl VirtualUser {
+/// One keep-alive connection taking due requests off the queue.
+struct Connection {
+    client: Client,
+    users: usize,
+    queue: Queue,
+    endpoints: Endpoints,
+    stop: CancellationToken,
+}
+
+impl Connection {
     async fn run(mut self) {
-        while !self.stop.is_cancelled() {
-            self.run_once().await;
-            tokio::select! {
-                _ = tokio::time::sleep(self.think_time) => {}
-                _ = self.stop.cancelled() => return,
+        loop {
+            let next = {
+                let mut queue = self.queue.lock().await;
+                tokio::select! {
+                    due = queue.recv() => due,
+                    _ = self.stop.cancelled() => None,
+                }
+            };
+            match next {
+                Some(due) if !self.stop.is_cancelled() => self.run_once(due).await,
+                Some(due) => {
+                    // Taken off the queue as the run stopped: not sent.
+                    let mut endpoints = self.endpoints.lock().expect("not poisoned");
+                    endpoints.entry(due.endpoint()).or_default().unsent += 1;
+                    return;
+                }
+                None => return,
             }
         }
     }
 
-    async fn run_once(&mut self) {
-        self.sent += 1;
+    async fn run_once(&mut self, due: Due) {
         let user = Synthetic::user_id(rand::rng().random_range(0..self.users));
-        let (endpoint, method, path) = if self.sent.is_multiple_of(CLAIM_EVERY) {
-            (CLAIM, "POST", format!("/v1/users/{user}/goals/{CLAIM_GOAL}/claim"))
+        let endpoint = due.endpoint();
+        let (method, path) = if endpoint == CLAIM {
+            ("POST", format!("/v1/users/{user}/goals/{CLAIM_GOAL}/claim"))
         } else {
-            (READ, "GET", format!("/v1/users/{user}/challenges"))
+            ("GET", format!("/v1/users/{user}/challenges"))
         };
-        let started = Instant::now();
+        let sent = Instant::now();
         let result = self.client.send(method, &path, None).await;
-        let micros = started.elapsed().as_micros() as u64;
+        let done = Instant::now();
+        let waited = micros(done - due.at);
+        let service = micros(done - sent);
         let mut endpoints = self.endpoints.lock().expect("not poisoned");
         let entry = endpoints.entry(endpoint).or_default();
         entry.requests += 1;
-        let _ = entry.micros.record(micros.max(1));
         match result {
-            Ok(response) if response.status < 400 => entry.ok += 1,
-            Ok(response) if response.status < 500 => entry.refused += 1,
+            Ok(response) if response.status < 400 => {
+                entry.ok += 1;
+                let _ = entry.ok_micros.record(waited);
+                let _ = entry.service_micros.record(service);
+            }
+            Ok(response) if response.status < 500 => {
+                entry.refused += 1;
+                let _ = entry.refused_micros.record(waited);
+            }
             Ok(response) => {
                 entry.errors += 1;
                 tracing::debug!(status = response.status, endpoint, "API error");
@@ -214,3 +305,10 @@ impl VirtualUser {
         }
     }
 }
+
+fn micros(elapsed: Duration) -> u64 {
+    (elapsed.as_micros() as u64).max(1)
+}
+
+#[cfg(test)]
+mod tests;

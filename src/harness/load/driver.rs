@@ -155,7 +155,7 @@ pub async fn run(
             base,
             clients: profile.api_clients,
             users: profile.users,
-            think_time: api::DEFAULT_THINK_TIME,
+            rate: profile.api_rate,
             authorization: api_key.as_ref().map(|key| format!("Bearer {key}")),
         })
     });

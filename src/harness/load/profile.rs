@@ -47,8 +47,10 @@ pub struct Profile {
     pub partitions: i32,
     /// Flush workers.
     pub workers: usize,
-    /// Concurrent API clients (each: read progress, sometimes claim) when `--api-url` is set.
+    /// Keep-alive connections sending the API traffic (progress reads, now and then a claim).
     pub api_clients: usize,
+    /// API requests per second offered, open loop (scheduled whatever the server answers).
+    pub api_rate: f64,
     /// Longest wait for the pipeline to make everything durable after producing stops.
     #[serde(serialize_with = "as_secs")]
     pub drain_timeout: Duration,
@@ -66,6 +68,7 @@ impl Profile {
             partitions: 4,
             workers: 2,
             api_clients: 10,
+            api_rate: 100.0,
             drain_timeout: Duration::from_secs(60),
         };
         match name {
@@ -76,6 +79,7 @@ impl Profile {
                 duration: Duration::from_secs(60),
                 users: 50_000,
                 api_clients: 50,
+                api_rate: 500.0,
                 ..base
             },
             // Distinct keys: 1M players, so nearly every event is a new (player, goal) row.
@@ -91,6 +95,7 @@ impl Profile {
                 duration: Duration::from_secs(60),
                 users: 1_000_000,
                 api_clients: 200,
+                api_rate: 2_000.0,
                 drain_timeout: Duration::from_secs(120),
                 ..base
             },
@@ -101,6 +106,7 @@ impl Profile {
                 duration: Duration::from_secs(30 * 60),
                 users: 20_000,
                 api_clients: 100,
+                api_rate: 1_000.0,
                 ..base
             },
         }
@@ -124,6 +130,12 @@ impl Profile {
         }
         if !(0.0..=1.0).contains(&self.bad_ratio) {
             return Err(format!("--bad-ratio must be within 0..=1, got {}", self.bad_ratio));
+        }
+        if !(self.api_rate.is_finite() && self.api_rate > 0.0) {
+            return Err(format!("--api-rate must be above 0 requests/s, got {}", self.api_rate));
+        }
+        if self.api_clients == 0 {
+            return Err("--api-clients must be at least 1".into());
         }
         if self.workers == 0 {
             return Err("--workers must be at least 1".into());

@@ -193,10 +193,11 @@ impl TierReport {
             None => out.push_str("  API               skipped (no --api-url)\n"),
             Some(api) => {
                 for (endpoint, e) in api {
+                    let (l, s, r) = (&e.latency_ms, &e.service_ms, &e.refused_latency_ms);
                     out.push_str(&format!(
-                        "  API {endpoint}\n      {} requests ({} ok, {} refused, {} errors)  p50 {:.1} ms  p95 {:.1} ms  p99 {:.1} ms  max {:.1} ms\n",
-                        e.requests, e.ok, e.refused, e.errors, e.latency_ms.p50, e.latency_ms.p95,
-                        e.latency_ms.p99, e.latency_ms.max
+                        "  API {endpoint}\n      {} sent ({} ok, {} refused, {} errors), {} unsent at the stop\n      ok from scheduled time  p50 {:.1} ms  p95 {:.1} ms  p99 {:.1} ms  max {:.1} ms  (service p50 {:.1} ms  p99 {:.1} ms)\n      refused                 p50 {:.1} ms  p99 {:.1} ms\n",
+                        e.requests, e.ok, e.refused, e.errors, e.unsent, l.p50, l.p95, l.p99,
+                        l.max, s.p50, s.p99, r.p50, r.p99
                     ));
                 }
             }

@@ -182,6 +182,14 @@ pub fn of(report: &TierReport) -> Vec<Target> {
             ));
         }
     }
+    if let Some(api) = &report.api {
+        // Open loop: requests still queued at the stop mean the API fell behind the offered
+        // rate; their wait is not in the percentiles, so it is judged here.
+        let sent: u64 = api.values().map(|e| e.requests).sum();
+        let unsent: u64 = api.values().map(|e| e.unsent).sum();
+        let share = 100.0 * sent as f64 / (sent + unsent).max(1) as f64;
+        targets.push(Target::at_least("api_sent_on_schedule_pct", 99.0, share));
+    }
     targets
 }
 

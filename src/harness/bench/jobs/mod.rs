@@ -21,6 +21,7 @@ use serde::Serialize;
 use serde_json::json;
 use tokio::sync::mpsc;
 
+use super::gate::Gate;
 use crate::db::DbConfig;
 use crate::jobs::handler::{Handler, HandlerFuture, Registry};
 use crate::jobs::worker::{WorkerConfig, WorkerPool};
@@ -61,6 +62,12 @@ pub struct JobsBenchArgs {
     /// Run only these families of scenarios (default: all).
     #[arg(long, value_enum, value_delimiter = ',')]
     pub only: Vec<Family>,
+    /// Perf gate: fail unless claim + complete with `--concurrency` slots runs at least this
+    /// many times as fast as the same queue drained by one slot (one claim, one completion
+    /// per job), measured in the same run. A same-run ratio holds on a busy machine; a build
+    /// whose batched claims or completions got slower fails it.
+    #[arg(long)]
+    pub min_ratio_vs_single_slot: Option<f64>,
     /// Also run the graphile-worker peer (path to its run.sh) and print ratios.
     #[arg(long)]
     pub peer: Option<std::path::PathBuf>,
@@ -216,7 +223,29 @@ pub async fn run(base: &DbConfig, args: &JobsBenchArgs) -> anyhow::Result<Vec<Jo
         Some(path) => Some(run_peer(path)?),
         None => None,
     };
-    print_report(&results, peer.as_ref(), args.json);
+    let gates: Vec<Gate> = args
+        .min_ratio_vs_single_slot
+        .map(|min| {
+            let measured = results
+                .iter()
+                .find(|r| r.scenario == throughput::VS_SINGLE_SLOT)
+                .map_or(0.0, |r| r.value);
+            Gate {
+                name: throughput::VS_SINGLE_SLOT.into(),
+                threshold: min,
+                measured,
+                met: measured >= min,
+            }
+        })
+        .into_iter()
+        .collect();
+    print_report(&results, peer.as_ref(), &gates, args.json);
+    let missed: Vec<String> = gates
+        .iter()
+        .filter(|g| !g.met)
+        .map(|g| format!("{} {:.1}x < {:.1}x", g.name, g.measured, g.threshold))
+        .collect();
+    anyhow::ensure!(missed.is_empty(), "perf gate failed: {}", missed.join(", "));
     Ok(results)
 }
 
@@ -234,7 +263,12 @@ fn run_peer(path: &std::path::Path) -> anyhow::Result<serde_json::Value> {
         .map_err(|error| anyhow::anyhow!("the peer's last line is not JSON ({error}): {last}"))
 }
 
-fn print_report(results: &[JobsResult], peer: Option<&serde_json::Value>, as_json: bool) {
+fn print_report(
+    results: &[JobsResult],
+    peer: Option<&serde_json::Value>,
+    gates: &[Gate],
+    as_json: bool,
+) {
     let peer_value = |scenario: &str| -> Option<f64> {
         peer?["results"].as_array()?.iter().find(|r| r["scenario"] == scenario)?["value"].as_f64()
     };
@@ -268,7 +302,18 @@ fn print_report(results: &[JobsResult], peer: Option<&serde_json::Value>, as_jso
         );
     }
     println!("seed 000 for contrast: 230 jobs/s created, 140/s with dependencies, 3.52 acquisitions/s, fan-out 50 released 0");
+    for gate in gates {
+        let verdict = if gate.met { "met" } else { "MISSED" };
+        println!(
+            "gate {verdict}: {} {:.1}x (at least {:.1}x)",
+            gate.name, gate.measured, gate.threshold
+        );
+    }
     if as_json {
-        println!("{}", json!({ "results": results, "peer": peer, "ratios": peer_results }));
+        let passed = gates.iter().all(|g| g.met);
+        println!(
+            "{}",
+            json!({ "results": results, "peer": peer, "ratios": peer_results, "gates": gates, "passed": passed })
+        );
     }
 }

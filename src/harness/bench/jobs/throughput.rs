@@ -11,6 +11,12 @@ use crate::store::jobs;
 use crate::telemetry::{self, labels::Statement};
 use crate::types::JobState;
 
+/// Scenario name of the ratio the perf gate judges: claim + complete with the configured
+/// slots over the single-slot drain.
+pub(super) const VS_SINGLE_SLOT: &str = "claim_complete_vs_single_slot";
+/// Jobs of the single-slot baseline (at most; fewer when `--jobs` is smaller).
+const SINGLE_SLOT_JOBS: usize = 2_000;
+
 pub(super) async fn run(bench: &Bench) -> anyhow::Result<Vec<JobsResult>> {
     let n = bench.args.jobs;
     let mut best: f64 = 0.0;
@@ -19,6 +25,14 @@ pub(super) async fn run(bench: &Bench) -> anyhow::Result<Vec<JobsResult>> {
         best = best.max(drain(bench, n, 0).await?);
     }
     let mut results = vec![result("claim_complete", best, "jobs/s", Some(55_000.0))];
+
+    // The baseline of the perf gate: the same drain by one slot, so every job is claimed and
+    // completed on its own (bounded: one slot is slow by design).
+    bench.empty().await?;
+    let single_jobs = n.min(SINGLE_SLOT_JOBS);
+    let single = drain_with(bench, single_jobs, 0, 1).await?;
+    results.push(result("claim_complete_single_slot", single, "jobs/s", None));
+    results.push(result(VS_SINGLE_SLOT, best / single.max(f64::MIN_POSITIVE), "ratio", None));
 
     let after = bench.args.after_completions;
     if after > 0 {
@@ -40,11 +54,21 @@ pub(super) async fn run(bench: &Bench) -> anyhow::Result<Vec<JobsResult>> {
 /// Enqueues `n` jobs (vacuumed, history emptied, as the peer does), drains them with a worker
 /// pool and returns the rate; `completed_before` jobs are already completed in the table.
 async fn drain(bench: &Bench, n: usize, completed_before: i64) -> anyhow::Result<f64> {
+    drain_with(bench, n, completed_before, bench.args.concurrency).await
+}
+
+/// [`drain`] with `slots` handler slots.
+async fn drain_with(
+    bench: &Bench,
+    n: usize,
+    completed_before: i64,
+    slots: usize,
+) -> anyhow::Result<f64> {
     bench.backlog(n, |_| noop()).await?;
     jobs::truncate_history_only(&bench.pool.get().await?).await?;
     let before = Statements::now();
     let cpu_before = Cpu::now();
-    let config = bench.worker(bench.args.concurrency);
+    let config = bench.worker(slots);
     let (workers, mut starts) = bench.noop_workers(config).await?;
     let first: Instant =
         tokio::time::timeout(PHASE_TIMEOUT, starts.recv()).await?.expect("a handler starts");
