@@ -26,6 +26,8 @@ pub const MAX_COUNTED_MISSES: u64 = 10_000;
 /// On-time ticks enqueued per schedule and round at most (the rest in the next round, at
 /// once): bounds one transaction however long the grace period of a fast schedule.
 pub const MAX_TICKS_PER_ROUND: usize = 1_000;
+/// Longest grace period (seconds): a year.
+const MAX_GRACE_SECONDS: u64 = 366 * 86_400;
 /// Longest schedule name: it is a metric label and part of every job's unique key.
 const MAX_NAME_LEN: usize = 100;
 
@@ -172,8 +174,8 @@ impl Schedule {
                 known.join(", ")
             )));
         }
-        if entry.grace_seconds == 0 {
-            return Err(bad("grace_seconds must be at least 1".into()));
+        if !(1..=MAX_GRACE_SECONDS).contains(&entry.grace_seconds) {
+            return Err(bad(format!("grace_seconds must be 1 to {MAX_GRACE_SECONDS} (a year)")));
         }
         if entry.tick_field.is_some() && !entry.args.is_object() {
             return Err(bad("tick_field needs args to be a table".into()));
@@ -192,7 +194,7 @@ impl Schedule {
             timezone,
             job,
             catch_up: entry.catch_up,
-            grace: chrono::Duration::seconds(entry.grace_seconds.min(i64::MAX as u64) as i64),
+            grace: chrono::Duration::seconds(entry.grace_seconds as i64),
             tick_field: entry.tick_field.clone(),
             cron,
         })

@@ -54,6 +54,9 @@ fn bad_patterns_zones_kinds_and_names_are_refused_naming_the_schedule() {
     let mut bad_priority = entry("p", "0 0 * * *", "UTC");
     bad_priority.priority = Some(9);
     assert!(error(&bad_priority).contains("priority must be 1 to 5"));
+    let mut endless_grace = entry("g", "0 0 * * *", "UTC");
+    endless_grace.grace_seconds = u64::MAX;
+    assert!(error(&endless_grace).contains("grace_seconds must be 1 to 31622400"));
     let mut tick_without_table = entry("t", "0 0 * * *", "UTC");
     (tick_without_table.tick_field, tick_without_table.args) =
         (Some("at".into()), serde_json::json!([1]));
