@@ -8,12 +8,15 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+use goalstream::config::periodic::PeriodicFile;
 use goalstream::db::DbConfig;
 use goalstream::http::Ops;
 use goalstream::ingest::pipeline::{Pipeline, PipelineConfig};
 use goalstream::jobs::handler::Registry;
+use goalstream::jobs::maintenance::periodic::{self, PeriodicEnqueuer};
 use goalstream::jobs::maintenance::sampler::{self, Sampler};
 use goalstream::jobs::reward::RewardGrantHandler;
+use goalstream::jobs::schedule;
 use goalstream::jobs::worker::{WorkerConfig, WorkerPool};
 use goalstream::store::ProgressStore;
 use goalstream::telemetry::metrics;
@@ -100,6 +103,16 @@ async fn metrics_exposes_every_family_after_a_pipeline_run() {
             .get_sample_count(),
         live as u64
     );
+
+    // A periodic schedule's round (its families have series once a schedule runs).
+    let file = PeriodicFile::parse(
+        "external_kinds = [\"ops.report\"]\n[[periodic]]\nname = \"ops-report\"\n\
+         cron = \"0 0 * * * *\"\nkind = \"ops.report\"\n",
+    )
+    .unwrap();
+    let schedules = schedule::from_file(&file, &[]).unwrap();
+    let config = periodic::Config { schedules, ..Default::default() };
+    PeriodicEnqueuer::new(config, db.pool.clone()).run_once(chrono::Utc::now()).await.unwrap();
 
     let (status, body) = get(ops.local_addr(), "/metrics").await;
     assert_eq!(status, 200);

@@ -63,16 +63,16 @@ pub struct PeriodicEnqueuer {
 }
 
 impl PeriodicEnqueuer {
-    /// An enqueuer of `config`'s schedules on `pool`.
+    /// An enqueuer of `config`'s schedules on `pool` (their metric series start at 0).
     pub fn new(config: Config, pool: Pool) -> Self {
+        for schedule in &config.schedules {
+            ScheduleDeclared { schedule: &schedule.name }.emit();
+        }
         PeriodicEnqueuer { config: Arc::new(config), pool, registered: Arc::default() }
     }
 
     /// Runs rounds until `stop`, each when the next tick comes.
     pub fn start(self, stop: CancellationToken) -> JoinHandle<()> {
-        for schedule in &self.config.schedules {
-            ScheduleDeclared { schedule: &schedule.name }.emit();
-        }
         tokio::spawn(async move {
             loop {
                 let now = Utc::now();
