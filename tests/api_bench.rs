@@ -1,23 +1,37 @@
-//! `goalstream bench api` runs end to end on a small load, without errors.
+//! `goalstream bench api` runs end to end on a small load without errors, unauthenticated and
+//! authenticated (player JWTs, a service key) in the same run, and reports the cost of auth.
 
 mod support;
 
 use std::sync::Arc;
 
 use goalstream::catalog::Catalog;
-use goalstream::harness::bench::api::{self, ApiBenchArgs};
+use goalstream::harness::bench::api::{self, ApiBenchArgs, AuthMode};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_api_bench_runs_a_small_mixed_load_without_errors() {
-    let args =
-        ApiBenchArgs { users: 50, concurrency: 4, duration_s: 1, pool_size: Some(3), json: true };
+async fn the_api_bench_runs_a_small_mixed_load_with_auth_off_and_on_without_errors() {
+    let args = ApiBenchArgs {
+        users: 50,
+        concurrency: 4,
+        duration_s: 1,
+        pool_size: Some(3),
+        auth: vec![AuthMode::On, AuthMode::Off],
+        rounds: 1,
+        json: true,
+    };
     let catalog = Arc::new(Catalog::from_json(goalstream::catalog::EXAMPLE).unwrap());
     let report = api::run(&support::db_config(), catalog, &args).await.unwrap();
-    assert_eq!(report.results.len(), 4, "every endpoint of the mix was called: {report:?}");
-    for result in &report.results {
-        assert!(result.requests > 0, "{result:?}");
-        assert_eq!(result.errors, 0, "{result:?}");
-        assert!(result.p50_ms > 0.0 && result.p50_ms <= result.max_ms, "{result:?}");
+    let modes: Vec<AuthMode> = report.runs.iter().map(|r| r.auth).collect();
+    assert_eq!(modes, [AuthMode::Off, AuthMode::On]);
+    for run in &report.runs {
+        assert_eq!(run.results.len(), 4, "every endpoint of the mix was called: {run:?}");
+        // With auth on, every request carried accepted credentials: no 401, 403 or 429.
+        for result in &run.results {
+            assert!(result.requests > 0, "{result:?}");
+            assert_eq!(result.errors, 0, "{:?}: {result:?}", run.auth);
+            assert!(result.p50_ms > 0.0 && result.p50_ms <= result.max_ms, "{result:?}");
+        }
+        assert!(run.requests_per_s > 0.0 && run.p50_ms > 0.0);
     }
-    assert!(report.requests_per_s > 0.0);
+    assert!(report.auth_overhead_p50_pct.is_some());
 }

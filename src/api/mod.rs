@@ -9,6 +9,8 @@
 //!   initialize.
 //! - [`jobs`]: enqueue, read, cancel, counts per queue.
 //! - [`openapi`]: the description, `docs/openapi.json`.
+//! - [`auth`]: who may call what; [`limits`]: in-flight, timeout and rate limits; [`cors`]:
+//!   browser origins, off unless configured.
 //!
 //! [`router`] builds the axum router from [`routes`], the one list of routes (the OpenAPI test
 //! reads it too); [`serve`] runs it on a listener until a shutdown future resolves.
@@ -17,6 +19,7 @@
 
 pub mod auth;
 pub mod challenges;
+pub mod cors;
 mod error;
 pub mod extract;
 pub mod goals;
@@ -187,7 +190,8 @@ pub fn router(state: ApiState) -> Router {
     let auth = state.auth.clone();
     let request_limits =
         limits::RequestLimits::new(state.config.max_in_flight, state.config.request_timeout);
-    routes()
+    let cors = cors::layer(&state.config.auth.cors_allow_origin);
+    let router = routes()
         .into_iter()
         .fold(Router::new(), |router, route| {
             let guard = auth::Guard { auth: auth.clone(), access: route.access };
@@ -198,9 +202,13 @@ pub fn router(state: ApiState) -> Router {
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(axum::middleware::from_fn_with_state(request_limits, limits::limit))
-        .layer(axum::middleware::from_fn(request_id::layer))
-        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(request_limits, limits::limit));
+    // Outside the routes' guards: a preflight carries no credentials.
+    let router = match cors {
+        Some(cors) => router.layer(axum::middleware::from_fn_with_state(cors, cors::cors)),
+        None => router,
+    };
+    router.layer(axum::middleware::from_fn(request_id::layer)).with_state(state)
 }
 
 /// Serves the API on `listener` until `shutdown` resolves, then finishes the requests in

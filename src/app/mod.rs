@@ -307,6 +307,7 @@ async fn start_jobs(config: &Config, settings: &JobsSettings) -> anyhow::Result<
 async fn start_api(config: &Config, settings: &ApiSettings) -> anyhow::Result<axum::Router> {
     anyhow::ensure!(settings.pool_size >= 1, "the API's pool needs at least 1 connection");
     anyhow::ensure!(settings.config.body_limit >= 1, "--body-limit must be at least 1 byte");
+    api::cors::check(&settings.config.auth.cors_allow_origin).map_err(anyhow::Error::msg)?;
     let api_db = config.db.clone().with_pool_size(settings.pool_size);
     let mut state = ApiState::new(store::connect(&api_db).await?, config.catalog.clone());
     state.config = settings.config.clone();
@@ -318,8 +319,8 @@ async fn start_api(config: &Config, settings: &ApiSettings) -> anyhow::Result<ax
             }
         }
     }
-    state.auth = Arc::new(api::Auth::load(&settings.config.auth)?);
-    state.auth.watch_keys();
+    state.auth = Arc::new(api::Auth::load(&settings.config.auth).await?);
+    state.auth.watch_credentials();
     let warm = state.warm_up().await?;
     tracing::info!(
         connections = warm.connections,

@@ -1,21 +1,26 @@
 //! Player tokens: JWTs signed with HS256 (a shared secret from a file) or RS256 / ES256 (public
-//! keys from a JWKS file). `exp` is required and `nbf` checked, both with a leeway; `iss` and
-//! `aud` when configured; `sub` is the player id. Tokens are never logged.
+//! keys from a JWKS file or URL, [`super::jwks`]). `exp` is required and `nbf` checked, both
+//! with a leeway; `iss` and `aud` when configured; `sub` is the player id. Tokens are never
+//! logged.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
-use jsonwebtoken::jwk::JwkSet;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation};
 use serde::Deserialize;
 
+use super::jwks::{self, PublicKeys, RemoteJwks};
 use super::settings::AuthSettings;
 use super::AuthError;
 
 /// Verifies player tokens.
 pub struct JwtVerifier {
     hs256: Option<DecodingKey>,
-    /// `(kid, key)` of every usable JWKS key.
-    public: Vec<(Option<String>, DecodingKey)>,
+    /// `(kid, key)` of every usable key of the JWKS file.
+    public: PublicKeys,
+    /// The JWKS URL's keys.
+    remote: Option<Arc<RemoteJwks>>,
     issuer: Option<String>,
     audience: Option<String>,
     leeway_s: u64,
@@ -27,6 +32,7 @@ impl std::fmt::Debug for JwtVerifier {
         f.debug_struct("JwtVerifier")
             .field("hs256", &self.hs256.is_some())
             .field("public_keys", &self.public.len())
+            .field("remote", &self.remote)
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
             .finish()
@@ -44,9 +50,13 @@ struct Claims {
 pub struct TokenRefused(pub String);
 
 impl JwtVerifier {
-    /// The verifier `settings` describe; `None` when no JWT source is configured.
-    pub fn load(settings: &AuthSettings) -> Result<Option<JwtVerifier>, AuthError> {
-        if settings.jwt_hs256_secret_file.is_none() && settings.jwt_jwks_file.is_none() {
+    /// The verifier `settings` describe (a JWKS URL is fetched now); `None` when no JWT
+    /// source is configured.
+    pub async fn load(settings: &AuthSettings) -> Result<Option<JwtVerifier>, AuthError> {
+        if settings.jwt_hs256_secret_file.is_none()
+            && settings.jwt_jwks_file.is_none()
+            && settings.jwt_jwks_url.is_none()
+        {
             return Ok(None);
         }
         let hs256 = match &settings.jwt_hs256_secret_file {
@@ -57,34 +67,70 @@ impl JwtVerifier {
             Some(path) => read_jwks(path)?,
             None => Vec::new(),
         };
+        let remote = match &settings.jwt_jwks_url {
+            Some(url) => Some(Arc::new(
+                RemoteJwks::load(
+                    url,
+                    Duration::from_secs(settings.jwt_jwks_ttl_s),
+                    Duration::from_millis(settings.jwt_jwks_cooldown_ms),
+                )
+                .await
+                .map_err(AuthError::Remote)?,
+            )),
+            None => None,
+        };
         Ok(Some(JwtVerifier {
             hs256,
             public,
+            remote,
             issuer: settings.jwt_issuer.clone(),
             audience: settings.jwt_audience.clone(),
             leeway_s: settings.jwt_leeway_s,
         }))
     }
 
-    /// The player (`sub`) of a valid token.
-    pub fn verify(&self, token: &str) -> Result<String, TokenRefused> {
+    /// The JWKS URL's cache, if one is configured (its owner starts [`RemoteJwks::watch`]).
+    pub fn remote(&self) -> Option<&Arc<RemoteJwks>> {
+        self.remote.as_ref()
+    }
+
+    /// The player (`sub`) of a valid token. A `kid` no key has may refresh the JWKS URL's keys
+    /// (rate-limited) before the token is refused.
+    pub async fn verify(&self, token: &str) -> Result<String, TokenRefused> {
         let refused = |message: &str| TokenRefused(message.to_string());
         let header =
             jsonwebtoken::decode_header(token).map_err(|_| refused("the token is malformed"))?;
-        let key = match header.alg {
-            Algorithm::HS256 => self.hs256.as_ref(),
-            Algorithm::RS256 | Algorithm::ES256 => self
-                .public
-                .iter()
-                .filter(|(_, key)| key.family() == header.alg.family())
-                .find(|(kid, _)| header.kid.is_none() || kid.as_deref() == header.kid.as_deref())
-                .map(|(_, key)| key),
-            _ => return Err(refused("the token's algorithm is not accepted")),
+        if !matches!(header.alg, Algorithm::HS256 | Algorithm::RS256 | Algorithm::ES256) {
+            return Err(refused("the token's algorithm is not accepted"));
         }
-        .ok_or_else(|| refused("no key for the token's algorithm or kid"))?;
-        let data = jsonwebtoken::decode::<Claims>(token, key, &self.validation(header.alg))
+        let mut key = self.key_for(&header);
+        if let (None, Some(remote), Some(_)) = (&key, &self.remote, &header.kid) {
+            if header.alg != Algorithm::HS256 && remote.refresh_for_unknown_kid().await {
+                key = self.key_for(&header);
+            }
+        }
+        let key = key.ok_or_else(|| refused("no key for the token's algorithm or kid"))?;
+        let data = jsonwebtoken::decode::<Claims>(token, &key, &self.validation(header.alg))
             .map_err(|error| TokenRefused(describe(&error)))?;
         Ok(data.claims.sub)
+    }
+
+    /// The key a token's header names: the HS256 secret, or the public key of its `kid` (any
+    /// key of its family when it names none) from the file or the URL.
+    fn key_for(&self, header: &Header) -> Option<KeyRef<'_>> {
+        if header.alg == Algorithm::HS256 {
+            return self.hs256.as_ref().map(KeyRef::Borrowed);
+        }
+        let matches = |(kid, key): &&(Option<String>, Arc<DecodingKey>)| {
+            key.family() == header.alg.family()
+                && (header.kid.is_none() || kid.as_deref() == header.kid.as_deref())
+        };
+        if let Some((_, key)) = self.public.iter().find(matches) {
+            return Some(KeyRef::Borrowed(key));
+        }
+        let remote = self.remote.as_ref()?.keys();
+        let found = remote.iter().find(matches).map(|(_, key)| key.clone());
+        found.map(KeyRef::Shared)
     }
 
     fn validation(&self, algorithm: Algorithm) -> Validation {
@@ -108,6 +154,23 @@ impl JwtVerifier {
         }
         validation.set_required_spec_claims(&required);
         validation
+    }
+}
+
+/// A key of the verifier itself, or one of the JWKS URL's current keys.
+enum KeyRef<'a> {
+    Borrowed(&'a DecodingKey),
+    Shared(Arc<DecodingKey>),
+}
+
+impl std::ops::Deref for KeyRef<'_> {
+    type Target = DecodingKey;
+
+    fn deref(&self) -> &DecodingKey {
+        match self {
+            KeyRef::Borrowed(key) => key,
+            KeyRef::Shared(key) => key,
+        }
     }
 }
 
@@ -137,19 +200,8 @@ fn read_secret(path: &Path) -> Result<Vec<u8>, AuthError> {
     Ok(secret.to_vec())
 }
 
-fn read_jwks(path: &Path) -> Result<Vec<(Option<String>, DecodingKey)>, AuthError> {
+fn read_jwks(path: &Path) -> Result<PublicKeys, AuthError> {
     let text = std::fs::read_to_string(path).map_err(|cause| AuthError::read(path, cause))?;
-    let invalid =
-        |message: String| AuthError::Invalid { path: path.display().to_string(), message };
-    let set: JwkSet =
-        serde_json::from_str(&text).map_err(|e| invalid(format!("not a JWKS: {e}")))?;
-    let mut keys = Vec::new();
-    for (index, jwk) in set.keys.iter().enumerate() {
-        let key = DecodingKey::from_jwk(jwk).map_err(|e| invalid(format!("key {index}: {e}")))?;
-        keys.push((jwk.common.key_id.clone(), key));
-    }
-    if keys.is_empty() {
-        return Err(invalid("the JWKS has no keys".into()));
-    }
-    Ok(keys)
+    jwks::parse(&text)
+        .map_err(|message| AuthError::Invalid { path: path.display().to_string(), message })
 }

@@ -8,6 +8,7 @@
 //! with the API's JSON error shape. Without any credential source configured the API has no
 //! authentication ([`Auth::disabled`]) and the composition root serves it on loopback only.
 
+pub mod jwks;
 pub mod jwt;
 pub mod keys;
 pub mod settings;
@@ -89,6 +90,9 @@ pub enum AuthError {
         /// Why.
         cause: std::io::Error,
     },
+    /// The JWKS URL is refused or could not be fetched.
+    #[error("{0}")]
+    Remote(String),
     /// A file's content is not usable.
     #[error("invalid {path}: {message}")]
     Invalid {
@@ -110,7 +114,7 @@ impl AuthError {
 pub struct Auth {
     jwt: Option<JwtVerifier>,
     keys: Option<Arc<ApiKeys>>,
-    watcher: Mutex<Option<tokio_util::task::AbortOnDropHandle<()>>>,
+    watchers: Mutex<Vec<tokio_util::task::AbortOnDropHandle<()>>>,
     player_rate: RateLimiter,
     key_rate: RateLimiter,
 }
@@ -126,22 +130,22 @@ impl Auth {
         Auth {
             jwt: None,
             keys: None,
-            watcher: Mutex::new(None),
+            watchers: Mutex::new(Vec::new()),
             player_rate: RateLimiter::new(0),
             key_rate: RateLimiter::new(0),
         }
     }
 
-    /// The verifiers `settings` name (none: [`Auth::disabled`]).
-    pub fn load(settings: &AuthSettings) -> Result<Auth, AuthError> {
+    /// The verifiers `settings` name (none: [`Auth::disabled`]); a JWKS URL is fetched now.
+    pub async fn load(settings: &AuthSettings) -> Result<Auth, AuthError> {
         let keys = match &settings.api_keys_file {
             Some(path) => Some(Arc::new(ApiKeys::load(path)?)),
             None => None,
         };
         Ok(Auth {
-            jwt: JwtVerifier::load(settings)?,
+            jwt: JwtVerifier::load(settings).await?,
             keys,
-            watcher: Mutex::new(None),
+            watchers: Mutex::new(Vec::new()),
             player_rate: RateLimiter::new(settings.rate_limit_player_rps),
             key_rate: RateLimiter::new(settings.rate_limit_key_rps),
         })
@@ -152,14 +156,15 @@ impl Auth {
         self.jwt.is_some() || self.keys.is_some()
     }
 
-    /// Starts reloading the API keys on SIGHUP and file changes (for as long as `self` lives).
-    pub fn watch_keys(&self) {
-        if let Some(keys) = &self.keys {
-            *self.watcher.lock().unwrap_or_else(|e| e.into_inner()) = Some(keys.watch());
-        }
+    /// Starts reloading the API keys on SIGHUP and file changes, and refreshing the JWKS URL's
+    /// keys every TTL (for as long as `self` lives).
+    pub fn watch_credentials(&self) {
+        let mut watchers = self.watchers.lock().unwrap_or_else(|e| e.into_inner());
+        watchers.extend(self.keys.as_ref().map(|keys| keys.watch()));
+        watchers.extend(self.jwt.as_ref().and_then(|jwt| jwt.remote()).map(|r| r.watch()));
     }
 
-    fn authenticate(&self, headers: &HeaderMap) -> Result<Option<Principal>, Refusal> {
+    async fn authenticate(&self, headers: &HeaderMap) -> Result<Option<Principal>, Refusal> {
         let unauthenticated = |m: &str| Refusal::Unauthenticated(m.to_string());
         let key_header = headers.get("x-api-key");
         let bearer = headers.get(AUTHORIZATION);
@@ -186,7 +191,7 @@ impl Auth {
                 .jwt
                 .as_ref()
                 .ok_or_else(|| unauthenticated("player tokens are not accepted here"))?;
-            let sub = verifier.verify(token).map_err(|e| Refusal::Unauthenticated(e.0))?;
+            let sub = verifier.verify(token).await.map_err(|e| Refusal::Unauthenticated(e.0))?;
             return Ok(Some(Principal::Player(sub)));
         }
         let keys =
@@ -253,7 +258,7 @@ pub async fn guard(State(guard): State<Guard>, request: Request, next: Next) -> 
     {
         Ok(Principal::Anonymous)
     } else {
-        match guard.auth.authenticate(&parts.headers) {
+        match guard.auth.authenticate(&parts.headers).await {
             Ok(None) => Err((Refusal::Unauthenticated("credentials are required".into()), None)),
             Ok(Some(principal)) => {
                 let params = RawPathParams::from_request_parts(&mut parts, &()).await.ok();

@@ -20,6 +20,18 @@ pub struct AuthSettings {
     /// keys; a token's `kid` picks its key.
     #[arg(long, env = "GOALSTREAM_JWT_JWKS_FILE")]
     pub jwt_jwks_file: Option<PathBuf>,
+    /// Player JWTs signed with RS256 or ES256: the identity provider's JWKS URL (https; http
+    /// only on a loopback host). Fetched at start (goalstream does not start without it),
+    /// every `--jwt-jwks-ttl-s`, and when a token names an unknown `kid`.
+    #[arg(long, env = "GOALSTREAM_JWT_JWKS_URL")]
+    pub jwt_jwks_url: Option<String>,
+    /// Seconds between two fetches of `--jwt-jwks-url` (a failed fetch keeps the keys).
+    #[arg(long, env = "GOALSTREAM_JWT_JWKS_TTL_S", default_value_t = super::jwks::DEFAULT_TTL_S)]
+    pub jwt_jwks_ttl_s: u64,
+    /// Least time between two fetches of `--jwt-jwks-url` caused by tokens with an unknown
+    /// `kid` (ms), so forged `kid`s cannot flood the identity provider.
+    #[arg(long, env = "GOALSTREAM_JWT_JWKS_COOLDOWN_MS", default_value_t = super::jwks::DEFAULT_COOLDOWN_MS)]
+    pub jwt_jwks_cooldown_ms: u64,
     /// Required `iss` of player JWTs (not checked when unset).
     #[arg(long, env = "GOALSTREAM_JWT_ISSUER")]
     pub jwt_issuer: Option<String>,
@@ -41,6 +53,11 @@ pub struct AuthSettings {
     /// Requests per second per API key (bursts of two seconds' worth; 429 past it). 0: no limit.
     #[arg(long, env = "GOALSTREAM_RATE_LIMIT_KEY_RPS", default_value_t = crate::api::limits::DEFAULT_KEY_RPS)]
     pub rate_limit_key_rps: u32,
+    /// Browser origins allowed to call the API (CORS), `scheme://host[:port]` each; repeat the
+    /// flag or separate with commas. Default none: no CORS headers, so browsers refuse
+    /// cross-origin calls.
+    #[arg(long, env = "GOALSTREAM_CORS_ALLOW_ORIGIN", value_delimiter = ',')]
+    pub cors_allow_origin: Vec<String>,
     /// Serve the API without authentication on a non-loopback address (logged as a warning).
     /// Without credentials and without this flag, the API only binds loopback addresses.
     #[arg(long, env = "GOALSTREAM_INSECURE_NO_AUTH")]
@@ -52,12 +69,16 @@ impl Default for AuthSettings {
         AuthSettings {
             jwt_hs256_secret_file: None,
             jwt_jwks_file: None,
+            jwt_jwks_url: None,
+            jwt_jwks_ttl_s: super::jwks::DEFAULT_TTL_S,
+            jwt_jwks_cooldown_ms: super::jwks::DEFAULT_COOLDOWN_MS,
             jwt_issuer: None,
             jwt_audience: None,
             jwt_leeway_s: DEFAULT_JWT_LEEWAY_S,
             api_keys_file: None,
             rate_limit_player_rps: crate::api::limits::DEFAULT_PLAYER_RPS,
             rate_limit_key_rps: crate::api::limits::DEFAULT_KEY_RPS,
+            cors_allow_origin: Vec::new(),
             insecure_no_auth: false,
         }
     }
@@ -68,6 +89,7 @@ impl AuthSettings {
     pub fn any_credentials(&self) -> bool {
         self.jwt_hs256_secret_file.is_some()
             || self.jwt_jwks_file.is_some()
+            || self.jwt_jwks_url.is_some()
             || self.api_keys_file.is_some()
     }
 }

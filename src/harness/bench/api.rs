@@ -1,21 +1,22 @@
 //! `goalstream bench api`: the REST API over real HTTP on a scratch schema, as seed 002 measured
 //! its predecessor: the first burst of requests on a cold server (no warm-up) against a warmed
 //! one, then a mixed load (progress reads, claims, assignments, job enqueues) from concurrent
-//! clients, with P50/P95/P99/max per endpoint.
+//! clients, with P50/P95/P99/max per endpoint; with `--auth off,on`, the mixed load once per
+//! mode in the same run (rounds alternate the order), and the cost of authentication on the
+//! median ([`server`]: the in-process API and its credentials).
+
+mod client;
+pub mod server;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use clap::Args;
+use client::{burst, mixed, Samples};
 use deadpool_postgres::Pool;
-use rand::{Rng, SeedableRng};
 use serde::Serialize;
-use serde_json::json;
-use tokio::sync::oneshot;
+use server::{Credentials, Server};
 
-use super::percentile_ms;
-use crate::api::{self, ApiState};
 use crate::catalog::Catalog;
 use crate::db::DbConfig;
 use crate::store::{user_progress, FlushBatch, ProgressStore, Scratch};
@@ -43,9 +44,27 @@ pub struct ApiBenchArgs {
     /// Database connections of the server. Default: 2 × CPUs + 1 (as `goalstream api`).
     #[arg(long)]
     pub pool_size: Option<usize>,
+    /// Authentication of the mixed load, comma-separated: `off` (none), `on` (player JWTs on
+    /// the player routes, a service key on job enqueues, rate limits at their defaults). With
+    /// both, each mode runs the mixed load and the report gives the cost on the median.
+    #[arg(long, value_delimiter = ',', default_value = "off")]
+    pub auth: Vec<AuthMode>,
+    /// Mixed-load phases per mode; each round alternates the order of the modes.
+    #[arg(long, default_value_t = 1)]
+    pub rounds: usize,
     /// Print one JSON object on the last line.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Whether the mixed load is authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMode {
+    /// No authentication.
+    Off,
+    /// Player JWTs (HS256) and a service key.
+    On,
 }
 
 /// Latency of one endpoint under the mixed load.
@@ -67,6 +86,19 @@ pub struct EndpointResult {
     pub max_ms: f64,
 }
 
+/// The mixed load under one authentication mode (all its rounds).
+#[derive(Debug, Clone, Serialize)]
+pub struct MixedRun {
+    /// The mode.
+    pub auth: AuthMode,
+    /// Requests per second.
+    pub requests_per_s: f64,
+    /// Median of every request of the mix (ms).
+    pub p50_ms: f64,
+    /// Per endpoint.
+    pub results: Vec<EndpointResult>,
+}
+
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
 pub struct ApiBenchReport {
@@ -74,19 +106,11 @@ pub struct ApiBenchReport {
     pub cold_burst_ms: (f64, f64),
     /// The same burst on a server after `ApiState::warm_up`: P50, max (ms).
     pub warm_burst_ms: (f64, f64),
-    /// Requests per second of the mixed load.
-    pub requests_per_s: f64,
-    /// Per endpoint.
-    pub results: Vec<EndpointResult>,
+    /// The mixed load per authentication mode.
+    pub runs: Vec<MixedRun>,
+    /// With both modes: (median on − median off) / median off over every request, in %.
+    pub auth_overhead_p50_pct: Option<f64>,
 }
-
-/// The mix: (endpoint, weight in percent).
-const MIX: [(&str, u32); 4] = [
-    ("GET /v1/users/{user_id}/challenges", 70),
-    ("POST /v1/users/{user_id}/goals/{goal_id}/claim", 15),
-    ("PUT /v1/users/{user_id}/goals/{goal_id}/active", 10),
-    ("POST /v1/jobs", 5),
-];
 
 /// Runs the phases and prints the report.
 pub async fn run(
@@ -109,57 +133,53 @@ pub async fn run(
     let http = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency).build()?;
 
     // Cold: a new pool, no warm-up; the first burst opens connections and prepares statements.
-    let cold = Server::start(crate::store::connect(&config).await?, catalog.clone(), false).await?;
+    let cold =
+        Server::start(crate::store::connect(&config).await?, catalog.clone(), false, None).await?;
     let cold_burst = burst(&http, &cold.base, &users, args.concurrency).await?;
     cold.stop().await;
-    let warm = Server::start(crate::store::connect(&config).await?, catalog.clone(), true).await?;
+    let warm =
+        Server::start(crate::store::connect(&config).await?, catalog.clone(), true, None).await?;
     let warm_burst = burst(&http, &warm.base, &users, args.concurrency).await?;
     eprintln!(
         "first burst of {} reads: cold p50 {:.1} ms max {:.1} ms; warmed p50 {:.1} ms max {:.1} ms",
         args.concurrency, cold_burst.0, cold_burst.1, warm_burst.0, warm_burst.1
     );
 
-    let deadline = Instant::now() + Duration::from_secs(args.duration_s);
+    warm.stop().await;
+
+    let mut modes = args.auth.clone();
+    modes.sort();
+    modes.dedup();
+    anyhow::ensure!(!modes.is_empty() && args.rounds > 0, "--auth and --rounds name no run");
+    let credentials = Credentials::new(&users)?;
     let users = Arc::new(users);
-    let clients: Vec<_> = (0..args.concurrency)
-        .map(|worker| {
-            let (http, base, users) = (http.clone(), warm.base.clone(), users.clone());
-            tokio::spawn(
-                async move { client_loop(worker as u64, http, base, users, deadline).await },
-            )
-        })
-        .collect();
-    let started = Instant::now();
-    let mut samples: BTreeMap<usize, (Vec<Duration>, usize)> = BTreeMap::new();
-    for client in clients {
-        for (op, latency, ok) in client.await?? {
-            let entry = samples.entry(op).or_default();
-            entry.0.push(latency);
-            entry.1 += usize::from(!ok);
+    let mut samples: BTreeMap<AuthMode, Samples> = BTreeMap::new();
+    for round in 0..args.rounds {
+        let order: Vec<AuthMode> =
+            if round % 2 == 0 { modes.clone() } else { modes.iter().rev().copied().collect() };
+        for mode in order {
+            let auth = (mode == AuthMode::On).then(|| credentials.settings());
+            let pool = crate::store::connect(&config).await?;
+            let server = Server::start(pool, catalog.clone(), true, auth).await?;
+            let tokens = (mode == AuthMode::On).then_some(&credentials);
+            let phase = mixed(&http, &server.base, &users, tokens, args).await;
+            server.stop().await;
+            samples.entry(mode).or_default().add(phase?);
         }
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    warm.stop().await;
     scratch.drop_schema().await?;
 
-    let total: usize = samples.values().map(|s| s.0.len()).sum();
-    let results: Vec<EndpointResult> = samples
-        .into_iter()
-        .map(|(op, (latencies, errors))| EndpointResult {
-            endpoint: MIX[op].0,
-            requests: latencies.len(),
-            errors,
-            p50_ms: percentile_ms(&latencies, 50.0),
-            p95_ms: percentile_ms(&latencies, 95.0),
-            p99_ms: percentile_ms(&latencies, 99.0),
-            max_ms: percentile_ms(&latencies, 100.0),
-        })
-        .collect();
+    let runs: Vec<MixedRun> = samples.into_iter().map(|(mode, s)| s.run(mode)).collect();
+    let p50 = |mode| runs.iter().find(|r| r.auth == mode).map(|r| r.p50_ms);
+    let auth_overhead_p50_pct = match (p50(AuthMode::Off), p50(AuthMode::On)) {
+        (Some(off), Some(on)) if off > 0.0 => Some((on - off) / off * 100.0),
+        _ => None,
+    };
     let report = ApiBenchReport {
         cold_burst_ms: cold_burst,
         warm_burst_ms: warm_burst,
-        requests_per_s: total as f64 / elapsed,
-        results,
+        runs,
+        auth_overhead_p50_pct,
     };
     print_report(&report, args, pool_size);
     Ok(report)
@@ -202,79 +222,25 @@ async fn seed(pool: &Pool, catalog: &Arc<Catalog>, users: &[String]) -> anyhow::
     Ok(())
 }
 
-/// `concurrency` progress reads at once; P50 and max (ms).
-async fn burst(
-    http: &reqwest::Client,
-    base: &str,
-    users: &[String],
-    concurrency: usize,
-) -> anyhow::Result<(f64, f64)> {
-    let requests = (0..concurrency).map(|i| {
-        let url = format!("{base}/v1/users/{}/challenges", users[i % users.len()]);
-        async move {
-            let started = Instant::now();
-            let response = http.get(url).send().await?;
-            anyhow::ensure!(response.status().is_success(), "read failed: {}", response.status());
-            response.bytes().await?;
-            Ok(started.elapsed())
-        }
-    });
-    let latencies = futures::future::try_join_all(requests).await?;
-    Ok((percentile_ms(&latencies, 50.0), percentile_ms(&latencies, 100.0)))
-}
-
-/// One client: requests from the mix until the deadline; (op, latency, as expected).
-async fn client_loop(
-    worker: u64,
-    http: reqwest::Client,
-    base: String,
-    users: Arc<Vec<String>>,
-    deadline: Instant,
-) -> anyhow::Result<Vec<(usize, Duration, bool)>> {
-    let mut rng = rand::rngs::SmallRng::seed_from_u64(worker);
-    let mut samples = Vec::new();
-    while Instant::now() < deadline {
-        let user = &users[rng.random_range(0..users.len())];
-        let mut roll = rng.random_range(0..100);
-        let op = MIX.iter().position(|(_, weight)| {
-            let hit = roll < *weight;
-            roll = roll.saturating_sub(*weight);
-            hit
-        });
-        let op = op.unwrap_or(0);
-        let request = match op {
-            0 => http.get(format!("{base}/v1/users/{user}/challenges")),
-            1 => http.post(format!("{base}/v1/users/{user}/goals/{CLAIMED_GOAL}/claim")),
-            2 => http
-                .put(format!("{base}/v1/users/{user}/goals/{TOGGLED_GOAL}/active"))
-                .json(&json!({ "active": rng.random_bool(0.5) })),
-            _ => http
-                .post(format!("{base}/v1/jobs"))
-                .json(&json!({ "kind": "bench.noop", "queue": "bench", "tenant": user })),
-        };
-        let started = Instant::now();
-        let response = request.send().await?;
-        let ok = response.status().is_success();
-        response.bytes().await?;
-        samples.push((op, started.elapsed(), ok));
-    }
-    Ok(samples)
-}
-
 fn print_report(report: &ApiBenchReport, args: &ApiBenchArgs, pool_size: usize) {
-    println!(
-        "mixed load: {} clients, {} s, pool {pool_size}: {:.0} requests/s",
-        args.concurrency, args.duration_s, report.requests_per_s
-    );
-    println!(
-        "{:<50} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8}",
-        "endpoint", "requests", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms"
-    );
-    for r in &report.results {
+    for run in &report.runs {
         println!(
-            "{:<50} {:>8} {:>7} {:>8.1} {:>8.1} {:>8.1} {:>8.1}",
-            r.endpoint, r.requests, r.errors, r.p50_ms, r.p95_ms, r.p99_ms, r.max_ms
+            "mixed load, auth {:?}: {} clients, {} s x {} rounds, pool {pool_size}: {:.0} requests/s, p50 of all {:.3} ms",
+            run.auth, args.concurrency, args.duration_s, args.rounds, run.requests_per_s, run.p50_ms
         );
+        println!(
+            "{:<50} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8}",
+            "endpoint", "requests", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms"
+        );
+        for r in &run.results {
+            println!(
+                "{:<50} {:>8} {:>7} {:>8.2} {:>8.2} {:>8.2} {:>8.1}",
+                r.endpoint, r.requests, r.errors, r.p50_ms, r.p95_ms, r.p99_ms, r.max_ms
+            );
+        }
+    }
+    if let Some(pct) = report.auth_overhead_p50_pct {
+        println!("auth overhead on the median of every request: {pct:+.1} %");
     }
     println!(
         "first burst of {} reads: cold p50 {:.1} / max {:.1} ms, warmed p50 {:.1} / max {:.1} ms",
@@ -286,34 +252,5 @@ fn print_report(report: &ApiBenchReport, args: &ApiBenchArgs, pool_size: usize) 
     );
     if args.json {
         println!("{}", serde_json::to_string(report).expect("the report serializes"));
-    }
-}
-
-/// The API on 127.0.0.1:0 in this process.
-struct Server {
-    base: String,
-    stop: oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Server {
-    async fn start(pool: Pool, catalog: Arc<Catalog>, warm: bool) -> anyhow::Result<Server> {
-        let mut state = ApiState::new(pool, catalog);
-        state.config.job_kinds = vec!["bench.noop".to_string()];
-        if warm {
-            state.warm_up().await?;
-        }
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let base = format!("http://{}", listener.local_addr()?);
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(api::serve(listener, state, async {
-            let _ = stopped.await;
-        }));
-        Ok(Server { base, stop, task })
-    }
-
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        let _ = self.task.await;
     }
 }

@@ -1,0 +1,64 @@
+//! The bodies of the fuzz targets, shared by `cargo fuzz` (`fuzz/fuzz_targets/`) and the
+//! corpus replay that CI runs (`tests/fuzz_corpus.rs` includes this file): each feeds bytes to
+//! goalstream's public decode / parse API and checks what that API promises. A panic, in
+//! goalstream or in a check here, is a finding; an `Err` is the expected answer to garbage.
+
+use std::sync::OnceLock;
+
+use goalstream::catalog::{check_external_id, Catalog, EXAMPLE, MAX_ID_LEN};
+use goalstream::ingest::event::DEFAULT_MAX_PAYLOAD_BYTES;
+use goalstream::ingest::mapper::Mapped;
+use goalstream::ingest::record::decode_event;
+
+/// A topic the example catalog maps (per-topic JSON mapping, docs/FORMATS.md).
+pub const MAPPED_TOPIC: &str = "match-events";
+/// A topic without a mapping: the built-in event shape.
+pub const FIXED_TOPIC: &str = "player-stats";
+
+fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| Catalog::from_json(EXAMPLE).expect("the example catalog is valid"))
+}
+
+/// The built-in event shape (`ingest::event::decode`, then the stat's lookup).
+pub fn event_decoder(data: &[u8]) {
+    check_decoded(decode_event(catalog(), FIXED_TOPIC, data, DEFAULT_MAX_PAYLOAD_BYTES));
+}
+
+/// The example catalog's mapping of `match-events` (`ingest::mapper`).
+pub fn mapped_decoder(data: &[u8]) {
+    check_decoded(decode_event(catalog(), MAPPED_TOPIC, data, DEFAULT_MAX_PAYLOAD_BYTES));
+}
+
+/// The catalog parser and validator (`Catalog::from_json`).
+pub fn catalog_parser(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    match Catalog::from_json(text) {
+        Ok(catalog) => {
+            for goal in catalog.goals() {
+                assert!(check_external_id(&goal.goal_id, MAX_ID_LEN).is_ok(), "goal id checked");
+                assert!(catalog.goal_ref(&goal.goal_id).is_some(), "every goal is indexed");
+            }
+        }
+        Err(error) => assert!(!error.to_string().is_empty(), "a refusal says why"),
+    }
+}
+
+/// What a decoded event promises: ids fit Postgres and the logs, numbers are non-negative;
+/// a refusal says why.
+fn check_decoded(result: Result<Option<Mapped>, String>) {
+    match result {
+        Ok(Some(mapped)) => {
+            assert!(check_external_id(&mapped.user_id, MAX_ID_LEN).is_ok(), "user id checked");
+            if let Some(event_id) = &mapped.event_id {
+                assert!(check_external_id(event_id, MAX_ID_LEN).is_ok(), "event id checked");
+            }
+            for stat in &mapped.stats {
+                assert!(stat.value.unwrap_or(0) >= 0 && stat.delta.unwrap_or(0) >= 0);
+                assert!(stat.value.is_some() || stat.delta.is_some(), "a stat has a number");
+            }
+        }
+        Ok(None) => {}
+        Err(reason) => assert!(!reason.is_empty(), "a refusal says why"),
+    }
+}
