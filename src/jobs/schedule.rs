@@ -237,10 +237,12 @@ impl Schedule {
         plan
     }
 
-    /// The job of tick `tick`: the schedule's job with the tick's unique key (and the tick in
-    /// its args when `tick_field` says so).
+    /// The job of tick `tick`: the schedule's job with the tick's unique key, to run at the
+    /// tick (so an instance whose clock runs ahead of the database's does not start it early),
+    /// and the tick in its args when `tick_field` says so.
     pub fn job_for(&self, tick: DateTime<Utc>) -> NewJob {
         let mut job = self.job.clone().unique(unique_key(&self.name, tick));
+        job.run_at = Some(tick);
         if let (Some(field), Some(args)) = (&self.tick_field, job.args.as_object_mut()) {
             let at = tick.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
             args.insert(field.clone(), serde_json::Value::String(at));

@@ -181,5 +181,6 @@ fn each_tick_has_its_own_unique_key_and_may_carry_the_tick() {
     let job = s.job_for(at("2026-01-01T00:00:01Z"));
     assert_eq!(job.unique_key.as_deref(), Some("periodic:s:2026-01-01T00:00:01.000Z"));
     assert_eq!(job.args["scheduled_at"], "2026-01-01T00:00:01.000Z");
+    assert_eq!(job.run_at, Some(at("2026-01-01T00:00:01Z")), "runs at its tick");
     assert_ne!(job.unique_key, s.job_for(at("2026-01-01T00:00:02Z")).unique_key);
 }
