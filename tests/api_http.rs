@@ -171,3 +171,33 @@ async fn warm_up_opens_every_connection() {
         .get(0);
     assert_eq!(prepared, 1, "the claim's lock statement is prepared on this connection");
 }
+
+/// What schemathesis found (docs/SECURITY.md): the document allowed ids the server refuses
+/// (control characters) and refused request ids the server accepts (it replaces an unusable
+/// one). The document now states the server's rules.
+#[tokio::test]
+async fn the_openapi_document_states_the_rules_the_server_applies() {
+    let document: Value = serde_json::from_str(goalstream::api::openapi::OPENAPI_JSON).unwrap();
+    let no_control = r"[^\u0000-\u001f\u007f-\u009f]";
+    let parameters = &document["components"]["parameters"];
+    for name in ["UserId", "GoalId"] {
+        let pattern = parameters[name]["schema"]["pattern"].as_str().unwrap();
+        assert!(pattern.contains(no_control), "{name}: {pattern}");
+    }
+    let enqueue = &document["components"]["schemas"]["EnqueueRequest"]["properties"];
+    for field in ["kind", "queue", "tenant", "unique_key"] {
+        let pattern = enqueue[field]["pattern"].as_str().unwrap();
+        assert!(pattern.contains(no_control), "{field}: {pattern}");
+    }
+    let request_id = &parameters["RequestIdHeader"]["schema"];
+    assert!(request_id.get("maxLength").is_none(), "an unusable id is replaced, not refused");
+
+    let api = TestApi::start(2).await;
+    let reply = api.call("GET", "/v1/users/a%C2%9Cb/challenges", None).await;
+    assert_eq!((reply.status, reply.code()), (400, "invalid_user_id"), "U+009C: {reply:?}");
+    let reply =
+        api.call_with("GET", "/openapi.json", None, &[("x-request-id", &"0".repeat(129))]).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.request_id.unwrap().len(), 32, "replaced by a generated id");
+    api.stop().await;
+}

@@ -55,10 +55,17 @@ async fn smoke_tier_loses_nothing_and_applies_nothing_twice() {
     assert!(report.dead_letters > 0, "the tier sends 0.1 % malformed events");
     assert!(report.samples.len() >= 5);
     let api = report.api.as_ref().expect("API traffic ran");
-    assert_eq!(api.len(), 2, "{api:?}");
-    // The harness authenticates with a key of its own: reads are answered, not refused.
-    let reads = &api[goalstream::harness::load::api::READ];
-    assert!(reads.ok > 0, "authenticated reads succeed: {reads:?}");
+    // The harness authenticates with a key of its own and plays like a game client (initialize
+    // at login, reads, a claim only after a read showed it claimable): nothing is refused but
+    // a claim that lost a race (CI's smoke once refused 153 of 796 reads, players without rows,
+    // and 121 of 198 claims, goals not completed).
+    use goalstream::harness::load::api::{CLAIM, INITIALIZE, READ};
+    let (reads, logins) = (&api[READ], &api[INITIALIZE]);
+    assert!(reads.ok > 0 && reads.refused == 0, "reads succeed: {reads:?}");
+    assert!(logins.ok > 0 && logins.refused == 0, "initialize succeeds: {logins:?}");
+    if let Some(claims) = api.get(CLAIM) {
+        assert!(claims.refused * 10 <= claims.requests, "claims mostly granted: {claims:?}");
+    }
     for (endpoint, e) in api {
         assert!(e.requests > 0 && e.errors == 0, "{endpoint}: {e:?}");
         assert!(e.latency_ms.p50 > 0.0, "{endpoint}: {e:?}");

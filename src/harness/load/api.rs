@@ -1,12 +1,18 @@
-//! REST API traffic beside the stream, as in seed 002: progress reads and now and then a claim.
+//! REST API traffic beside the stream, as in seed 002: progress reads and now and then a claim,
+//! sent as a game client sends them. Each connection plays one player for a session of
+//! [`SESSION_REQUESTS`] requests: first `initialize` (a client does it at login; it creates the
+//! default goals, so the player's reads never answer 404 `user_not_found`), then reads of its
+//! challenges; a claim slot of the schedule claims [`CLAIM_GOAL`] only when the last read showed
+//! it claimable, and reads again otherwise (a client does not claim what is not completed).
+//! Then another player.
 //!
 //! Open loop (as wrk2 and HdrHistogram's corrected mode): a scheduler fixes when each request
 //! is due, at the offered rate, whatever the server does; a fixed pool of keep-alive
 //! connections sends them. Latency is measured from the *scheduled* time, so a slow server
 //! shows up as the queueing it causes instead of as fewer requests (coordinated omission).
 //! The service time (from the moment a connection sends) is reported beside it.
-//! 2xx answers are successes, 4xx refusals (a claim of a goal that is not completed is refused
-//! by design), each with its own percentiles; 5xx and transport failures are errors. Requests
+//! 2xx answers are successes, 4xx refusals (few: a claim that lost a race with another
+//! connection's claim of the same player), each with its own percentiles; 5xx and transport failures are errors. Requests
 //! still waiting for a connection when the run stops are counted as `unsent`.
 
 use std::collections::BTreeMap;
@@ -23,8 +29,10 @@ use tokio_util::sync::CancellationToken;
 use super::http::{BaseUrl, Client};
 use crate::harness::synthetic::Synthetic;
 
-/// One request in this many is a claim.
+/// One request in this many is a claim slot.
 const CLAIM_EVERY: u64 = 5;
+/// Requests of one player's session (its `initialize` included).
+pub const SESSION_REQUESTS: u32 = 20;
 /// The goal claimed: completed by a player's first `level` event in the example catalog, and
 /// not an increment goal, so claims never hide increments from the verdict.
 pub const CLAIM_GOAL: &str = "reach-level-10";
@@ -32,6 +40,8 @@ pub const CLAIM_GOAL: &str = "reach-level-10";
 pub const READ: &str = "GET /v1/users/{user_id}/challenges";
 /// Endpoint label of claims.
 pub const CLAIM: &str = "POST /v1/users/{user_id}/goals/{goal_id}/claim";
+/// Endpoint label of the login's initialize.
+pub const INITIALIZE: &str = "POST /v1/users/{user_id}/initialize";
 
 /// API traffic settings.
 #[derive(Debug, Clone)]
@@ -55,7 +65,7 @@ pub struct EndpointReport {
     pub requests: u64,
     /// 2xx answers.
     pub ok: u64,
-    /// 4xx answers (refusals: not completed, already claimed, unknown player).
+    /// 4xx answers (refusals: a claim that lost a race, a rate limit).
     pub refused: u64,
     /// 5xx answers and transport failures.
     pub errors: u64,
@@ -158,6 +168,7 @@ struct Due {
 }
 
 impl Due {
+    /// The slot of the schedule this request fills.
     fn endpoint(self) -> &'static str {
         if (self.seq + 1).is_multiple_of(CLAIM_EVERY) {
             CLAIM
@@ -195,6 +206,7 @@ impl ApiTraffic {
                     queue: queue.clone(),
                     endpoints: endpoints.clone(),
                     stop: stop.clone(),
+                    session: None,
                 };
                 tokio::spawn(connection.run())
             })
@@ -243,6 +255,15 @@ struct Connection {
     queue: Queue,
     endpoints: Endpoints,
     stop: CancellationToken,
+    session: Option<Session>,
+}
+
+/// The player a connection plays now.
+struct Session {
+    user: String,
+    requests_left: u32,
+    /// The last read showed [`CLAIM_GOAL`] claimable.
+    claimable: bool,
 }
 
 impl Connection {
@@ -269,18 +290,15 @@ impl Connection {
     }
 
     async fn run_once(&mut self, due: Due) {
-        let user = Synthetic::user_id(rand::rng().random_range(0..self.users));
-        let endpoint = due.endpoint();
-        let (method, path) = if endpoint == CLAIM {
-            ("POST", format!("/v1/users/{user}/goals/{CLAIM_GOAL}/claim"))
-        } else {
-            ("GET", format!("/v1/users/{user}/challenges"))
-        };
+        let (endpoint, method, path) = self.next_request(due.endpoint());
         let sent = Instant::now();
         let result = self.client.send(method, &path, None).await;
         let done = Instant::now();
         let waited = micros(done - due.at);
         let service = micros(done - sent);
+        if let (READ, Some(session), Ok(response)) = (endpoint, &mut self.session, &result) {
+            session.claimable = response.status == 200 && claimable(&response.body);
+        }
         let mut endpoints = self.endpoints.lock().expect("not poisoned");
         let entry = endpoints.entry(endpoint).or_default();
         entry.requests += 1;
@@ -304,6 +322,39 @@ impl Connection {
             }
         }
     }
+
+    /// What the session sends in a `slot` of the schedule: `initialize` for a new player, a
+    /// claim when the slot is a claim and the last read showed it claimable, else a read.
+    fn next_request(&mut self, slot: &'static str) -> (&'static str, &'static str, String) {
+        let session = match &mut self.session {
+            Some(session) if session.requests_left > 0 => session,
+            _ => {
+                let user = Synthetic::user_id(rand::rng().random_range(0..self.users));
+                let path = format!("/v1/users/{user}/initialize");
+                let requests_left = SESSION_REQUESTS - 1;
+                self.session = Some(Session { user, requests_left, claimable: false });
+                return (INITIALIZE, "POST", path);
+            }
+        };
+        session.requests_left -= 1;
+        if slot == CLAIM && session.claimable {
+            session.claimable = false;
+            let path = format!("/v1/users/{}/goals/{CLAIM_GOAL}/claim", session.user);
+            return (CLAIM, "POST", path);
+        }
+        (READ, "GET", format!("/v1/users/{}/challenges", session.user))
+    }
+}
+
+/// Whether a challenges answer shows [`CLAIM_GOAL`] claimable.
+fn claimable(body: &[u8]) -> bool {
+    let Ok(answer) = serde_json::from_slice::<serde_json::Value>(body) else { return false };
+    let challenges = answer["challenges"].as_array().map(Vec::as_slice).unwrap_or_default();
+    challenges
+        .iter()
+        .filter_map(|c| c["goals"].as_array())
+        .flatten()
+        .any(|goal| goal["goal_id"] == CLAIM_GOAL && goal["claimable"] == true)
 }
 
 fn micros(elapsed: Duration) -> u64 {

@@ -4,7 +4,8 @@ use super::*;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
-/// A stand-in API answering every request after `delay`: 200 to reads, 409 to claims.
+/// A stand-in API answering every request after `delay`: 200 to reads (showing the claimed
+/// goal claimable), 409 to POSTs (initialize and claims).
 async fn slow_server(delay: Duration) -> BaseUrl {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -27,9 +28,12 @@ async fn slow_server(delay: Duration) -> BaseUrl {
                     }
                     tokio::time::sleep(delay).await;
                     let reply = if request_line.starts_with("POST") {
-                        "HTTP/1.1 409 Conflict\r\nContent-Length: 2\r\n\r\n{}"
+                        "HTTP/1.1 409 Conflict\r\nContent-Length: 2\r\n\r\n{}".to_string()
                     } else {
-                        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
+                        format!(
+                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{CLAIMABLE}",
+                            CLAIMABLE.len()
+                        )
                     };
                     if reader.get_mut().write_all(reply.as_bytes()).await.is_err() {
                         return;
@@ -40,6 +44,10 @@ async fn slow_server(delay: Duration) -> BaseUrl {
     });
     BaseUrl::parse(&format!("http://127.0.0.1:{port}")).unwrap()
 }
+
+/// A challenges answer whose claimed goal is claimable.
+const CLAIMABLE: &str =
+    r#"{"challenges":[{"goals":[{"goal_id":"reach-level-10","claimable":true}]}]}"#;
 
 fn config(base: BaseUrl, clients: usize, rate: f64) -> Config {
     Config { base, clients, users: 100, rate, authorization: None }
@@ -83,4 +91,33 @@ async fn refusals_have_their_own_percentiles() {
     assert_eq!(claims.latency_ms, Percentiles::default(), "no 2xx claim, no 2xx latency");
     // Fast server, no backlog: at most a request or two due at the very moment of the stop.
     assert!(reads.unsent + claims.unsent <= 2, "{reads:?} {claims:?}");
+}
+
+#[tokio::test]
+async fn each_session_starts_with_initialize_and_claims_only_after_a_claimable_read() {
+    let base = slow_server(Duration::ZERO).await;
+    let traffic = ApiTraffic::start(config(base, 2, 400.0));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let report = traffic.stop().await;
+    let (logins, reads, claims) = (&report[INITIALIZE], &report[READ], &report[CLAIM]);
+    let sent = logins.requests + reads.requests + claims.requests;
+    // One initialize per session of SESSION_REQUESTS requests per connection.
+    let sessions = sent.div_ceil(u64::from(SESSION_REQUESTS));
+    assert!(
+        (sessions..=sessions + 2).contains(&logins.requests),
+        "{} logins for {sent} requests",
+        logins.requests
+    );
+    // A claim needs a read before it: never more claims than reads.
+    assert!(claims.requests > 0 && claims.requests <= reads.requests, "{report:?}");
+}
+
+#[test]
+fn a_claim_follows_only_a_read_that_shows_the_goal_claimable() {
+    assert!(claimable(CLAIMABLE.as_bytes()));
+    let not_yet = r#"{"challenges":[{"goals":[{"goal_id":"reach-level-10","claimable":false}]}]}"#;
+    assert!(!claimable(not_yet.as_bytes()));
+    let other = r#"{"challenges":[{"goals":[{"goal_id":"daily-login","claimable":true}]}]}"#;
+    assert!(!claimable(other.as_bytes()));
+    assert!(!claimable(b"not json"));
 }
