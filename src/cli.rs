@@ -135,6 +135,12 @@ pub enum Command {
     /// The configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Postgres sizing: reads the server's settings, the schema's table sizes and the WAL
+    /// written per minute (sampled: run it while goalstream is under its usual load), and says
+    /// what to change (shared_buffers against the progress table's hot set, max_wal_size
+    /// against the WAL rate, checkpoints, autovacuum of the progress table), with the numbers
+    /// used and the statements that apply it. Changes nothing itself.
+    Doctor(crate::commands::doctor::DoctorArgs),
 }
 
 /// Configuration commands.

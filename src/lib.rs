@@ -63,7 +63,7 @@
 //!   [`telemetry::events`] that are the only way to record, closed label sets
 //!   ([`telemetry::labels`]), the pipeline's counters ([`telemetry::IngestStats`]).
 //! - [`commands`]: `demo`, `run`, `api`, `produce`, `replay`, `migrate`, `catalog`, `load`,
-//!   `chaos`, and the operator's `jobs`, `dead-letters`, `player`; [`cli`] the flags; [`config`] the configuration file and `config print`;
+//!   `chaos`, and the operator's `jobs`, `dead-letters`, `player`, `doctor` (Postgres sizing advice); [`cli`] the flags; [`config`] the configuration file and `config print`;
 //!   [`retry`] backoff with jitter.
 //! - [`harness`]: what measures or attacks goalstream rather than being it: load tiers,
 //!   chaos scenarios, benchmarks, synthetic telemetry and its producer.

@@ -61,6 +61,7 @@ async fn run(cli: Cli, matches: ArgMatches, file: Option<ConfigFile>) -> ExitCod
         Command::Jobs(command) => commands::jobs::run(&db, command).await,
         Command::DeadLetters(command) => commands::dead_letters::run(&db, catalog, command).await,
         Command::Player(command) => commands::player::run(&db, command).await,
+        Command::Doctor(args) => commands::doctor::run(&db, args).await,
         Command::Bench(BenchCommand::Jobs(args)) => {
             harness::bench::jobs::run(&db, args).await.map(drop)
         }

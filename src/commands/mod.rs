@@ -1,12 +1,13 @@
 //! The subcommands that run the pipeline: `demo`, `run`, `produce`, `replay`; `api`; and the
 //! load and chaos harnesses, `load` and `chaos`; the operator's `jobs`, `dead-letters` and
-//! `player`.
+//! `player`; `doctor` (Postgres sizing advice).
 
 pub mod api;
 pub mod catalog;
 pub mod chaos;
 pub mod dead_letters;
 pub mod demo;
+pub mod doctor;
 pub mod jobs;
 pub mod load;
 pub mod migrate;

@@ -21,6 +21,7 @@ pub mod progress_query;
 pub mod queue_stats;
 pub mod rewards;
 pub mod seen_events;
+pub mod server_report;
 pub mod user_progress;
 pub mod workers;
 
