@@ -8,12 +8,15 @@
 #   build:  pkg-config, libssl-dev (librdkafka's TLS/SASL and Postgres TLS), zlib1g-dev,
 #           make and g++ (rdkafka-sys builds librdkafka from source), python3-venv
 #           (scripts/kafka-up.sh puts the tansu test broker in a venv; it pip-installs it there)
-#   tests:  openssl (the tests make their own CAs), stunnel4 (TLS in front of the test broker)
+#   tests:  openssl (the tests make their own CAs), stunnel4 (TLS in front of the test broker),
+#           chromium and chromium-driver (tests/console_ui.rs drives the web UI in headless
+#           Chromium over WebDriver)
 # Elsewhere it prints what to install and exits 0; the build or the tests then say what is
 # missing. Runs apt-get directly as root, through `sudo -n` otherwise (never prompts).
 set -euo pipefail
 
-packages=(pkg-config libssl-dev zlib1g-dev make g++ python3-venv openssl stunnel4)
+packages=(pkg-config libssl-dev zlib1g-dev make g++ python3-venv openssl stunnel4 chromium
+  chromium-driver)
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
   echo "deps.sh: not a Debian-like system; install: ${packages[*]}" >&2

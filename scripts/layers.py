@@ -19,6 +19,7 @@ LAYERS = [
     ["commands"],
     ["harness"],
     ["app"],
+    ["ui"],
     ["api", "http"],
     ["ingest", "jobs"],
     ["store"],

@@ -18,7 +18,7 @@
 //! ## The map
 //!
 //! Layers import only downward (`scripts/layers.py` checks it): `cli` → `commands` →
-//! `harness` → `app` → (`api`, `http`) → (`ingest`, `jobs`) → `store` → `db` → `telemetry` →
+//! `harness` → `app` → `ui` → (`api`, `http`) → (`ingest`, `jobs`) → `store` → `db` → `telemetry` →
 //! (`types`, `update`) → (`catalog`, `retry`, `config`).
 //!
 //! - [`app`]: the composition root. [`app::App`], built from one [`app::Config`], owns the
@@ -57,6 +57,9 @@
 //!   reward job in the same transaction), assignment, job queue operations, `/openapi.json`.
 //! - [`http`]: `/metrics`, `/healthz`, `/readyz` ([`http::Ops`] also runs the job-queue
 //!   sampler).
+//! - [`ui`]: the operator web UI on the operations listener (`/ui`): queues, jobs, a job and
+//!   its DAG, dead letters, players, the live pipeline; server-rendered over the same store
+//!   functions as the operator commands, behind the API's `admin` scope.
 //! - [`db`]: connection settings, pools that run the store's setup on each new connection,
 //!   pool-wait and statement timing.
 //! - [`telemetry`]: logging, every Prometheus family ([`telemetry::metrics`]), the typed
@@ -102,4 +105,5 @@ pub mod retry;
 pub mod store;
 pub mod telemetry;
 pub mod types;
+pub mod ui;
 pub mod update;

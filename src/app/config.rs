@@ -15,6 +15,7 @@ use crate::ingest::pipeline::PipelineConfig;
 use crate::jobs::handler::Registry;
 use crate::jobs::service::{builtin_handlers, CONNECTIONS, DEFAULT_CONCURRENCY, DEFAULT_QUEUES};
 use crate::types::QueueSettings;
+use crate::ui::UiSettings;
 
 /// Time allowed for the staged stop (final flush, running handlers) by default.
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -35,6 +36,8 @@ pub struct Config {
     pub jobs: Option<JobsSettings>,
     /// The REST API.
     pub api: Option<ApiSettings>,
+    /// The operator web UI, on the operations listener (`/ui`).
+    pub ui: Option<UiSettings>,
     /// Time allowed for the staged stop.
     pub shutdown_timeout: Duration,
 }
@@ -48,6 +51,7 @@ impl Config {
             pipeline: None,
             jobs: None,
             api: None,
+            ui: None,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
         }
     }

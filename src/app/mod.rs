@@ -5,7 +5,7 @@
 //! `server::run(listener, shutdown)` does.
 //!
 //! Start: database (created when missing, migrated) → job workers → REST API (warmed) →
-//! operations server → pipeline (last: nothing is consumed before everything that serves it
+//! operator UI → operations server → pipeline (last: nothing is consumed before everything that serves it
 //! runs). Stop: the pipeline's staged shutdown (no intake, final flush, offsets) → job workers
 //! (running handlers finish or are left to the rescuer) → HTTP servers (last, so probes and
 //! scrapes see the whole stop).
@@ -13,6 +13,7 @@
 mod config;
 pub mod shutdown;
 
+pub use crate::ui::UiSettings;
 pub use config::{
     ApiSettings, Config, JobsSettings, Listeners, PipelineSettings, DEFAULT_API_POOL_SIZE,
     DEFAULT_SHUTDOWN_TIMEOUT,
@@ -36,6 +37,7 @@ use crate::jobs::service::JobService;
 use crate::jobs::worker::WorkerConfig;
 use crate::store::{self, ProgressStore};
 use crate::telemetry::IngestStats;
+use crate::ui::{self, UiState};
 
 /// How often a running pipeline logs its counters.
 const REPORT_EVERY: Duration = Duration::from_secs(10);
@@ -84,16 +86,15 @@ impl App {
             (router, _) => (router, None),
         };
         let ops = match listeners.ops {
-            Some(listener) => Some(
-                Ops::start(
-                    listener,
-                    &main_db,
-                    pool.clone(),
-                    ingest,
-                    api_router.unwrap_or_default(),
-                )
-                .await?,
-            ),
+            Some(listener) => {
+                let mut extra = api_router.unwrap_or_default();
+                if let Some(ui) = &config.ui {
+                    if let Some(router) = start_ui(&config, ui, listener.local_addr()?).await? {
+                        extra = extra.merge(router);
+                    }
+                }
+                Some(Ops::start(listener, &main_db, pool.clone(), ingest, extra).await?)
+            }
             None => None,
         };
         let pipeline = match &config.pipeline {
@@ -272,6 +273,31 @@ fn check_exposure(auth: &api::AuthSettings, addr: Option<SocketAddr>) -> anyhow:
          who reaches it can read and change every player's progress and the job queue"
     );
     Ok(())
+}
+
+/// The operator UI's routes on a small pool of their own; `None` (with a warning) when it has
+/// no credentials and `addr` is not loopback: without authentication it is for this machine
+/// only, as the API is.
+async fn start_ui(
+    config: &Config,
+    settings: &UiSettings,
+    addr: SocketAddr,
+) -> anyhow::Result<Option<axum::Router>> {
+    if !settings.auth.any_credentials() && !addr.ip().is_loopback() {
+        tracing::warn!(
+            %addr,
+            "operator UI not served: no credentials (--api-keys-file) and the operations \
+             listener is not on loopback"
+        );
+        return Ok(None);
+    }
+    let ui_db = config.db.clone().with_pool_size(ui::DEFAULT_POOL_SIZE);
+    let auth = Arc::new(api::Auth::load(&settings.auth).await?);
+    auth.watch_credentials();
+    let queue = config.jobs.as_ref().map(|j| j.queue).unwrap_or_default();
+    let state = UiState::new(store::connect(&ui_db).await?, config.catalog.clone(), queue, auth);
+    tracing::info!(%addr, authenticated = settings.auth.any_credentials(), "operator UI on /ui");
+    Ok(Some(ui::router(state)))
 }
 
 /// Starts the job workers and maintenance on a pool of their own.

@@ -64,6 +64,7 @@ impl ApiArgs {
             request_timeout: std::time::Duration::from_millis(self.request_timeout_ms),
         };
         config.api = Some(ApiSettings { pool_size, config: api });
+        config.ui = Some(crate::app::UiSettings { auth: self.auth.clone() });
         Ok(config)
     }
 }

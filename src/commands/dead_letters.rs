@@ -1,15 +1,9 @@
 //! `goalstream dead-letters`: refused events from the command line (list, show, replay,
 //! discard), as a table or, with `--json`, one JSON document on stdout.
-//!
-//! A replay sends a dead letter's payload through the same decode → buffer → flush path as
-//! Kafka, with the catalog given now (after a fix). Each dead letter is replayed at most once:
-//! it is marked `replaying` in its own transaction first, then flushed, then the outcome is
-//! recorded. A crash between the mark and the flush's commit leaves it `replaying` and not
-//! applied; it is never applied twice.
+//! A replay is [`crate::ingest::dead_letter_replay`] (at most once, outcome recorded).
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -17,13 +11,11 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use super::table::{opt, Table};
-use super::when;
 use crate::db::DbConfig;
-use crate::ingest::buffer::{Buffer, BufferConfig};
-use crate::ingest::event::DEFAULT_MAX_PAYLOAD_BYTES;
-use crate::ingest::record::{Body, Record};
+use crate::ingest::dead_letter_replay;
 use crate::store::dead_letter_admin::{self, DeadLetterFilter, DeadLetterRecord};
-use crate::store::{self, FlushBatch, ProgressStore};
+use crate::store::{self, ProgressStore};
+use crate::types::when;
 
 /// Longest page `list` shows.
 const MAX_PAGE: i64 = 1_000;
@@ -172,7 +164,9 @@ pub async fn run(
             let store = ProgressStore::new(catalog.clone());
             let mut results = Vec::new();
             for &id in &args.ids {
-                let outcome = replay_one(&store, &catalog, &mut client, id).await?;
+                let outcome = dead_letter_replay::replay(&store, &catalog, &mut client, id)
+                    .await
+                    .with_context(|| format!("replaying dead letter {id}"))?;
                 if !args.json {
                     println!("dead letter {id}: {outcome}");
                 }
@@ -184,61 +178,6 @@ pub async fn run(
         }
     }
     Ok(())
-}
-
-/// Replays dead letter `id` (at most once) and records the outcome; returns it.
-async fn replay_one(
-    store: &ProgressStore,
-    catalog: &Arc<crate::catalog::Catalog>,
-    client: &mut deadpool_postgres::Client,
-    id: i64,
-) -> anyhow::Result<String> {
-    let Some((topic, payload)) = dead_letter_admin::begin_replay(&*client, id).await? else {
-        return Ok("not replayed: no such dead letter, or it was replayed before".into());
-    };
-    // Decoded as its topic's events: through the topic's mapping, if it has one now.
-    let body = Body::decode(catalog, &topic, None, &payload, DEFAULT_MAX_PAYLOAD_BYTES);
-    let config = BufferConfig { max_age: Duration::MAX, ..BufferConfig::default() };
-    let mut buffer = Buffer::new(config, catalog.clone());
-    let record = Record {
-        partition: (Arc::from("dead_letters"), 0),
-        offset: id,
-        epoch: 0,
-        timestamp_ms: None,
-        bytes: payload.len(),
-        body,
-    };
-    buffer.push(record, Instant::now());
-    let batch = buffer.take();
-    let outcome = if let Some(refused) = batch.dead_letters.first() {
-        format!("refused again: {}", refused.reason)
-    } else if batch.updates.is_empty() {
-        "applied: no goal reads its stat (nothing to change)".to_string()
-    } else {
-        let flush = FlushBatch {
-            events: Default::default(),
-            now: Utc::now(),
-            updates: &batch.updates,
-            group_id: "",
-            offsets: &[],
-            dead_letters: &[],
-        };
-        match store.flush(client, &flush).await {
-            Ok(done) => format!(
-                "applied: {} row(s) updated, {} created, {} goal(s) completed",
-                done.updated,
-                done.inserted,
-                done.completed.len()
-            ),
-            Err(error) => {
-                let outcome = format!("error, not applied (replay is at most once): {error}");
-                dead_letter_admin::end_replay(&*client, id, &outcome).await?;
-                return Err(error).context(format!("replaying dead letter {id}"));
-            }
-        }
-    };
-    dead_letter_admin::end_replay(&*client, id, &outcome).await?;
-    Ok(outcome)
 }
 
 fn letter_json(letter: &DeadLetterRecord) -> serde_json::Value {

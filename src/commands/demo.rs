@@ -95,6 +95,7 @@ pub async fn run(db: &DbConfig, catalog_path: &Path, args: &DemoArgs) -> anyhow:
     config.pipeline = Some(PipelineSettings::new(PipelineConfig::new(consumer, args.workers)));
     config.jobs = (args.job_concurrency > 0)
         .then(|| JobsSettings { concurrency: args.job_concurrency, ..JobsSettings::default() });
+    config.ui = Some(crate::app::UiSettings::default());
     config.shutdown_timeout = SHUTDOWN_TIMEOUT;
     let ops = match args.http_addr {
         Some(addr) => Some(crate::http::bind(addr).await?),

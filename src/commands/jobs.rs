@@ -7,18 +7,15 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use super::table::{opt, Table};
-use super::when;
 use crate::db::DbConfig;
 use crate::store::job_admin::{self, CancelOutcome, JobRecord};
-use crate::store::job_console::{self, JobFilter};
+use crate::store::job_console::{self, BulkAction, JobFilter};
 use crate::store::{self};
+use crate::types::when;
 use crate::types::{JobState, QueueSettings};
 
 /// Longest page `list` shows.
 const MAX_PAGE: i64 = 1_000;
-/// Jobs per transaction of a bulk retry or delete: short enough that a batch holds its row
-/// locks for milliseconds (claims skip them), large enough that 100,000 jobs take seconds.
-const BULK_BATCH: i64 = 5_000;
 
 /// `goalstream jobs` subcommands.
 #[derive(Debug, Subcommand)]
@@ -221,11 +218,11 @@ pub async fn run(db: &DbConfig, command: &JobsCommand) -> anyhow::Result<()> {
             }
         }
         JobsCommand::Retry(args) => {
-            let done = bulk(&client, args, Bulk::Retry(QueueSettings::default())).await?;
+            let done = bulk(&client, args, BulkAction::Retry(QueueSettings::default())).await?;
             report(args.output.json, "retried", &done);
         }
         JobsCommand::Delete(args) => {
-            let done = bulk(&client, args, Bulk::Delete).await?;
+            let done = bulk(&client, args, BulkAction::Delete).await?;
             report(args.output.json, "deleted", &done);
         }
         JobsCommand::Cancel(args) => {
@@ -235,7 +232,7 @@ pub async fn run(db: &DbConfig, command: &JobsCommand) -> anyhow::Result<()> {
                 let outcome = job_admin::cancel(&mut client, &settings, id).await?;
                 results.push(cancel_json(id, &outcome));
                 if !args.output.json {
-                    println!("{}", cancel_text(id, &outcome));
+                    println!("{}", outcome.describe(id));
                 }
             }
             if args.output.json {
@@ -285,49 +282,24 @@ pub async fn run(db: &DbConfig, command: &JobsCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A bulk action.
-enum Bulk {
-    /// Retry now, with these queue settings (the aging interval places retried jobs).
-    Retry(QueueSettings),
-    /// Delete finished jobs.
-    Delete,
-}
-
-/// Runs a bulk action batch after batch until the filter has no more jobs; returns the ids
-/// changed.
+/// Runs a bulk action on the ids, or the filter's jobs; returns the ids changed.
 async fn bulk(
     client: &deadpool_postgres::Client,
     args: &BulkArgs,
-    action: Bulk,
+    action: BulkAction,
 ) -> anyhow::Result<Vec<i64>> {
     anyhow::ensure!(
         !args.ids.is_empty() || !args.filter.is_empty(),
         "name job ids or at least one filter (e.g. --state failed --kind email.send)"
     );
-    let filter = args.filter.filter();
     let ids = (!args.ids.is_empty()).then_some(args.ids.as_slice());
-    let mut done = Vec::new();
-    let mut before = None;
-    loop {
-        let outcome = match &action {
-            Bulk::Retry(settings) => {
-                job_console::retry_batch(client, settings, &filter, ids, before, BULK_BATCH).await?
-            }
-            Bulk::Delete => {
-                job_console::delete_batch(client, &filter, ids, before, BULK_BATCH).await?
-            }
-        };
-        done.extend(outcome.ids);
-        match outcome.next_cursor {
-            Some(cursor) => {
-                before = Some(cursor);
-                if !args.output.json {
-                    eprintln!("… {} so far", done.len());
-                }
-            }
-            None => return Ok(done),
+    let quiet = args.output.json;
+    let progress = |so_far| {
+        if !quiet {
+            eprintln!("… {so_far} so far");
         }
-    }
+    };
+    Ok(job_console::bulk(client, action, &args.filter.filter(), ids, progress).await?)
 }
 
 fn report(json: bool, verb: &str, ids: &[i64]) {
@@ -410,23 +382,5 @@ fn cancel_json(id: i64, outcome: &CancelOutcome) -> serde_json::Value {
         CancelOutcome::Cancelled { newly, cancelled, released } => json!({
             "id": id, "result": if *newly { "cancelled" } else { "already_cancelled" },
             "dependents_cancelled": cancelled, "dependents_released": released }),
-    }
-}
-
-fn cancel_text(id: i64, outcome: &CancelOutcome) -> String {
-    match outcome {
-        CancelOutcome::NotFound => format!("job {id}: no such job"),
-        CancelOutcome::Reserved { kind } => {
-            format!("job {id}: a {kind} job belongs to the pipeline and is never cancelled")
-        }
-        CancelOutcome::NotCancellable { state } => {
-            format!("job {id}: {state}, not cancellable (only jobs that have not started)")
-        }
-        CancelOutcome::Cancelled { newly: false, .. } => format!("job {id}: already cancelled"),
-        CancelOutcome::Cancelled { cancelled, released, .. } => format!(
-            "job {id}: cancelled; {} dependent(s) cancelled, {} released",
-            cancelled.len(),
-            released.len()
-        ),
     }
 }

@@ -18,7 +18,6 @@ pub mod replay;
 mod report;
 pub mod run;
 mod table;
-mod when;
 
 use std::path::Path;
 

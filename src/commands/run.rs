@@ -11,7 +11,7 @@ use clap::Args;
 
 use crate::api::AuthSettings;
 use crate::app::{
-    shutdown, ApiSettings, App, Config, JobsSettings, Listeners, PipelineSettings,
+    shutdown, ApiSettings, App, Config, JobsSettings, Listeners, PipelineSettings, UiSettings,
     DEFAULT_API_POOL_SIZE,
 };
 use crate::catalog::Catalog;
@@ -192,6 +192,7 @@ impl RunArgs {
                 Some(api)
             }
         };
+        config.ui = Some(UiSettings { auth: self.auth.clone() });
         config.shutdown_timeout = Duration::from_secs(self.shutdown_timeout_s);
         Ok(config)
     }

@@ -31,8 +31,10 @@ pub const DEFAULT_HTTP_ADDR: &str = "127.0.0.1:9464";
 /// Options of the HTTP endpoints.
 #[derive(Debug, Clone, clap::Args)]
 pub struct HttpArgs {
-    /// Address of /metrics, /healthz and /readyz (never the REST API's). Keep it on a private
-    /// network: these routes have no authentication.
+    /// Address of /metrics, /healthz, /readyz (never the REST API's) and the operator UI
+    /// (/ui). Keep it on a private network: the probes and metrics have no authentication; the
+    /// UI asks for an API key with the admin scope (--api-keys-file), and without one is served
+    /// only when this address is loopback.
     #[arg(long, env = "GOALSTREAM_HTTP_ADDR", default_value = DEFAULT_HTTP_ADDR)]
     pub http_addr: SocketAddr,
 }

@@ -13,12 +13,15 @@
 //! - [`consumer`]: the `BaseConsumer` thread (decode, route, pause, commit, re-seek) and
 //!   `context`: its rebalance callbacks (stored offsets on assign, bounded flush on revoke).
 //! - [`pipeline`]: consumer + workers started together, stopped in stages.
+//! - [`dead_letter_replay`]: a dead letter sent through decode → buffer → flush again (the
+//!   CLI's `dead-letters replay` and the web UI), at most once.
 //! - `tally`: the consumer thread's per-topic counts of a poll round, emitted as events
 //!   ([`crate::telemetry::events`]); the pipeline's counters are [`crate::telemetry::IngestStats`].
 
 pub mod buffer;
 pub mod consumer;
 mod context;
+pub mod dead_letter_replay;
 pub mod event;
 pub mod flusher;
 pub mod mapper;

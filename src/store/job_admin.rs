@@ -121,6 +121,27 @@ pub struct QueueCount {
     pub oldest_available_s: Option<f64>,
 }
 
+impl CancelOutcome {
+    /// What happened to job `id`, in one sentence (the CLI and the web UI say it).
+    pub fn describe(&self, id: i64) -> String {
+        match self {
+            CancelOutcome::NotFound => format!("job {id}: no such job"),
+            CancelOutcome::Reserved { kind } => {
+                format!("job {id}: a {kind} job belongs to the pipeline and is never cancelled")
+            }
+            CancelOutcome::NotCancellable { state } => {
+                format!("job {id}: {state}, not cancellable (only jobs that have not started)")
+            }
+            CancelOutcome::Cancelled { newly: false, .. } => format!("job {id}: already cancelled"),
+            CancelOutcome::Cancelled { cancelled, released, .. } => format!(
+                "job {id}: cancelled; {} dependent(s) cancelled, {} released",
+                cancelled.len(),
+                released.len()
+            ),
+        }
+    }
+}
+
 /// Prepares this module's statements and the enqueue on a connection (start-up warm-up).
 pub async fn prepare<C: GenericClient>(client: &C) -> Result<(), StoreError> {
     for statement in [JOB_BY_ID, LIVE_JOB_BY_KEY, LOCK_JOB, CANCEL_JOB, QUEUE_COUNTS] {

@@ -98,6 +98,20 @@ pub struct Edges {
     pub children: Vec<Neighbour>,
 }
 
+/// Jobs per transaction of a bulk retry or delete: short enough that a batch holds its row
+/// locks for milliseconds (claims skip them), large enough that 100,000 jobs take seconds.
+pub const BULK_BATCH: i64 = 5_000;
+
+/// A bulk action over a filter's jobs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum BulkAction {
+    /// Retry now (failed, cancelled, retryable, scheduled jobs), placed by these settings' aging
+    /// interval.
+    Retry(QueueSettings),
+    /// Delete finished jobs (completed, failed, cancelled); live jobs are never deleted.
+    Delete,
+}
+
 /// One batch of a bulk action.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BatchOutcome {
@@ -188,6 +202,36 @@ pub async fn delete_batch<C: GenericClient>(
     let statement = client.prepare_cached(DELETE_JOBS).await?;
     let row = client.query_one(&statement, &filter.params(&[&before, &batch, &ids])).await?;
     Ok(BatchOutcome { ids: row.get("deleted"), next_cursor: row.get("next_cursor") })
+}
+
+/// Runs `action` on the jobs matching `filter` (and among `ids`, when given), batch after
+/// batch of [`BULK_BATCH`] jobs, each its own short transaction, until none is left; returns
+/// the ids changed. `progress` gets the running count after each batch when more follow.
+pub async fn bulk<C: GenericClient>(
+    client: &C,
+    action: BulkAction,
+    filter: &JobFilter,
+    ids: Option<&[i64]>,
+    mut progress: impl FnMut(usize),
+) -> Result<Vec<i64>, StoreError> {
+    let mut done = Vec::new();
+    let mut before = None;
+    loop {
+        let outcome = match &action {
+            BulkAction::Retry(settings) => {
+                retry_batch(client, settings, filter, ids, before, BULK_BATCH).await?
+            }
+            BulkAction::Delete => delete_batch(client, filter, ids, before, BULK_BATCH).await?,
+        };
+        done.extend(outcome.ids);
+        match outcome.next_cursor {
+            Some(cursor) => {
+                before = Some(cursor);
+                progress(done.len());
+            }
+            None => return Ok(done),
+        }
+    }
 }
 
 /// Pauses `queue`; returns whether this call paused it (false: it already was).

@@ -1,6 +1,7 @@
 //! What the job queue holds, read outside the claim path: counts by state or kind, one job's
 //! state, depth by queue, state and priority and the oldest available job (the metrics'
-//! periodic sampler), and emptying the tables between benchmark phases. Re-exported by
+//! periodic sampler), finished attempts per queue over the last minutes (the web UI), and
+//! emptying the tables between benchmark phases. Re-exported by
 //! [`super::jobs`]. Statements in `sql/jobs/`.
 
 use deadpool_postgres::GenericClient;
@@ -19,6 +20,18 @@ const COUNT_KIND: &str = include_str!("../../sql/jobs/count_kind.sql");
 const COUNT_OPEN: &str = include_str!("../../sql/jobs/count_open.sql");
 const DEPTH: &str = include_str!("../../sql/jobs/depth.sql");
 const OLDEST_AVAILABLE: &str = include_str!("../../sql/jobs/oldest_available.sql");
+const THROUGHPUT: &str = include_str!("../../sql/console/queue_throughput.sql");
+
+/// Finished attempts of a queue over a window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Throughput {
+    /// Queue.
+    pub queue: String,
+    /// Attempts that completed.
+    pub completed: i64,
+    /// Attempts that failed (to be retried or for good) or were rescued from a dead worker.
+    pub failed: i64,
+}
 
 /// Live jobs of a queue in one state at one effective priority.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,4 +108,18 @@ pub async fn oldest_available<C: GenericClient>(
 ) -> Result<Vec<(String, f64)>, StoreError> {
     let rows = timed(Statement::JobsOldestAvailable, client.query(OLDEST_AVAILABLE, &[])).await?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// Per queue, the attempts finished in the last `window_s` seconds (see
+/// `sql/console/queue_throughput.sql`; completed jobs already pruned are not counted).
+pub async fn throughput<C: GenericClient>(
+    client: &C,
+    window_s: f64,
+) -> Result<Vec<Throughput>, StoreError> {
+    let statement = client.prepare_cached(THROUGHPUT).await?;
+    let rows = client.query(&statement, &[&window_s]).await?;
+    Ok(rows
+        .iter()
+        .map(|r| Throughput { queue: r.get(0), completed: r.get(1), failed: r.get(2) })
+        .collect())
 }

@@ -4,7 +4,8 @@
 //! [`events`], each of which writes the log line and the metrics in one place; label values
 //! come from the closed sets of [`labels`], or, for job kinds and queues, from what the process
 //! declared ([`bounded`]). Statements over the [`slow`] thresholds are logged; HTTP servers log
-//! one line per request ([`request_log`]).
+//! one line per request ([`request_log`]). [`snapshot`] reads the pipeline's
+//! metrics back for the web UI's live view.
 //!
 //! The metric registry and the slow-statement thresholds are process-wide, like the log
 //! subscriber: they are where the process reports, set once by [`init`], not configuration
@@ -18,6 +19,7 @@ mod logging;
 pub mod metrics;
 pub mod request_log;
 pub mod slow;
+pub mod snapshot;
 
 use std::sync::OnceLock;
 

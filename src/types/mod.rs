@@ -8,12 +8,14 @@
 //! - [`reward`]: the `goal.completed` job that the pipeline owns: kind, queue, arguments and
 //!   unique key in one place.
 //! - [`names!`]: closed sets of names as enums, stored and exported as text.
+//! - [`when`]: points in time as operators type them (RFC 3339, a UTC date-time, an age).
 
 pub mod graph;
 pub mod job;
 mod names;
 pub mod reward;
 pub mod status;
+pub mod when;
 
 pub use graph::{Edge, JobGraph, OnParentFailure, Parent};
 pub use job::{

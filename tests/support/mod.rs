@@ -12,6 +12,7 @@ pub mod kafka;
 pub mod pg_cluster;
 pub mod pg_proxy;
 pub mod tansu;
+pub mod ui;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

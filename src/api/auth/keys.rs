@@ -81,6 +81,12 @@ impl ApiKeys {
         table.get(&hash(key)).cloned()
     }
 
+    /// The key whose SHA-256 is `hash` (a session that keeps the hash, never the key).
+    pub fn lookup_hash(&self, hash: &[u8; 32]) -> Option<ApiKey> {
+        let table = self.table.read().unwrap_or_else(|e| e.into_inner()).clone();
+        table.get(hash).cloned()
+    }
+
     /// Re-reads the file; on error the previous keys stay. Returns the number of keys loaded.
     pub fn reload(&self) -> Result<usize, AuthError> {
         let modified = modified(&self.path);

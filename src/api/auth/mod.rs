@@ -156,6 +156,13 @@ impl Auth {
         self.jwt.is_some() || self.keys.is_some()
     }
 
+    /// The service key whose SHA-256 is `hash`, when API keys are configured and it is one of
+    /// them (now: a key removed from the file is gone at the next reload). The operator UI
+    /// checks its sessions with it.
+    pub fn service_key_by_hash(&self, hash: &[u8; 32]) -> Option<ApiKey> {
+        self.keys.as_ref()?.lookup_hash(hash)
+    }
+
     /// Starts reloading the API keys on SIGHUP and file changes, and refreshing the JWKS URL's
     /// keys every TTL (for as long as `self` lives).
     pub fn watch_credentials(&self) {

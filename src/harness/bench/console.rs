@@ -17,7 +17,7 @@ use tokio_postgres::AsyncMessage;
 use super::percentile_ms;
 use crate::db::DbConfig;
 use crate::harness::store::console;
-use crate::store::job_console::{self, JobFilter};
+use crate::store::job_console::{self, JobFilter, BULK_BATCH};
 use crate::store::{jobs, Scratch};
 use crate::types::{JobState, NewJob, QueueSettings};
 
@@ -25,8 +25,6 @@ use crate::types::{JobState, NewJob, QueueSettings};
 pub const SCHEMA: &str = "goalstream_bench_console";
 /// Jobs per page, as the console shows them.
 const PAGE: i64 = 50;
-/// Jobs per bulk-retry transaction (the CLI's batch).
-const BULK_BATCH: i64 = 5_000;
 
 /// Options of `goalstream bench console`.
 #[derive(Debug, Clone, Args)]

@@ -6,6 +6,8 @@ fn ages_and_timestamps_parse() {
     let age = Utc::now() - two_hours;
     assert!((7_199..=7_201).contains(&age.num_seconds()), "{age}");
     assert_eq!(parse("2026-01-02T03:04:05Z").unwrap().to_rfc3339(), "2026-01-02T03:04:05+00:00");
+    assert_eq!(parse("2026-01-02T03:04").unwrap().to_rfc3339(), "2026-01-02T03:04:00+00:00");
+    assert_eq!(parse("2026-01-02T03:04:05").unwrap().to_rfc3339(), "2026-01-02T03:04:05+00:00");
 }
 
 #[test]
