@@ -25,6 +25,7 @@ use super::session::{cookie_header, session_cookie, Entry, Session, COOKIE_NAME}
 use super::{layout, UiState};
 use crate::api::auth::keys;
 use crate::api::auth::Scope;
+use crate::telemetry::request_log::Credential;
 
 /// Largest form a POST may send (the dead-letter selection is the longest).
 const MAX_FORM_BYTES: usize = 256 * 1024;
@@ -91,8 +92,16 @@ pub async fn guard(State(state): State<UiState>, request: Request, next: Next) -
 }
 
 async fn run(mut request: Request, next: Next, session: Session) -> Response {
+    let who = if session.csrf.is_empty() || session.who != "anonymous" {
+        format!("key:{}", session.who)
+    } else {
+        "anonymous".to_string()
+    };
     request.extensions_mut().insert(session);
-    next.run(request).await
+    let mut response = next.run(request).await;
+    // The request log names the caller (never the key).
+    response.extensions_mut().insert(Credential(who));
+    response
 }
 
 /// The key's name when `Authorization: Bearer KEY` names an admin key; else the refusal.

@@ -8,6 +8,8 @@
 //!   and CSRF tokens.
 //! - `layout`: the page frame, HTML escaping, the security headers (a strict
 //!   Content-Security-Policy: scripts, styles and images from `/ui/static` only).
+//! - Every request is logged with its request id and the caller's name
+//!   (`telemetry::request_log`, as the REST API's).
 //! - One file per page: `queues`, `jobs` (list, filters, bulk actions), `job` (one job, with
 //!   its DAG drawn by `dag`), `dead_letters`, `players`, `pipeline` (live, polling
 //!   `/ui/pipeline.json`).
@@ -102,6 +104,7 @@ pub fn router(state: UiState) -> Router {
         .route("/ui/login", get(auth::login_page).post(auth::login))
         .route("/ui/static/{file}", get(asset))
         .layer(middleware::map_response(layout::security_headers))
+        .layer(middleware::from_fn(crate::telemetry::request_log::layer))
         .with_state(state)
 }
 
