@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 pub use json::JsonDocument;
 
 use crate::catalog::mapping::{Condition, Pointer, Scalar, Source, StatKind, Test, TimeFormat};
-use crate::catalog::{Mapping, StatRef, MAX_ID_LEN};
+use crate::catalog::{check_external_id, Mapping, StatRef, MAX_ID_LEN};
 
 /// A field as the mapper sees it, whatever the wire format.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -165,19 +165,14 @@ fn count<D: Document>(doc: &D, path: &Pointer) -> Result<i64, MappingError> {
     }
 }
 
-/// An id: a string (at most [`MAX_ID_LEN`] characters, no NUL) or an integer in decimal.
+/// An id: a string (the shared id rule: at most [`MAX_ID_LEN`] characters, no control
+/// character) or an integer in decimal.
 fn id<D: Document>(doc: &D, path: &Pointer) -> Result<String, MappingError> {
     match doc.field(path) {
-        Field::Str(s) => {
-            if s.len() > MAX_ID_LEN && s.chars().count() > MAX_ID_LEN {
-                let why = format!("longer than {MAX_ID_LEN} characters");
-                return Err(fail(path, Why::OutOfRange(why)));
-            }
-            if s.contains('\0') {
-                return Err(fail(path, Why::OutOfRange("contains a NUL character".into())));
-            }
-            Ok(s.to_string())
-        }
+        Field::Str(s) => match check_external_id(s, MAX_ID_LEN) {
+            Ok(()) => Ok(s.to_string()),
+            Err(problem) => Err(fail(path, Why::OutOfRange(problem.to_string()))),
+        },
         Field::Int(n) => Ok(n.to_string()),
         Field::BigUint(n) => Ok(n.to_string()),
         Field::Missing | Field::Null => Err(fail(path, Why::Missing)),

@@ -84,7 +84,22 @@ fn failures_name_the_path_and_why() {
             r#""id":{"x":1}"#,
             "at /player/id: wrong type: expected a string or an integer, got an object",
         ),
-        (r#""id":"p-42""#, r#""id":"p\u0000""#, "at /player/id: out of range: contains a NUL"),
+        (
+            r#""id":"p-42""#,
+            r#""id":"p\u0000""#,
+            "at /player/id: out of range: contains a control character (U+0000)",
+        ),
+        // Found by the mapped_decoder fuzz target: DEL and the C1 controls were accepted.
+        (
+            r#""id":"p-42""#,
+            r#""id":"p\u007f-1""#,
+            "at /player/id: out of range: contains a control character (U+007F)",
+        ),
+        (
+            r#""id":"p-42""#,
+            r#""id":"p\u009c""#,
+            "at /player/id: out of range: contains a control character (U+009C)",
+        ),
         (
             r#""ended_at_ms":1764849600000"#,
             r#""ended_at_ms":"soon""#,
@@ -107,7 +122,7 @@ fn failures_name_the_path_and_why() {
     }
     let long = format!(r#""id":"{}""#, "x".repeat(101));
     let error = map(&catalog, &WIN.replace(r#""id":"p-42""#, &long)).unwrap_err();
-    assert_eq!(error.why, Why::OutOfRange("longer than 100 characters".into()));
+    assert_eq!(error.why, Why::OutOfRange("is longer than 100 characters".into()));
 }
 
 #[test]
