@@ -6,9 +6,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
-use serde::Deserialize;
 
-use super::form::{input, select, LetterQuery};
+use super::form::{input, select, LetterQuery, Listed};
 use super::layout::{self, csrf_field, esc, time, Nav};
 use super::session::Session;
 use super::{UiError, UiState};
@@ -22,32 +21,20 @@ const REASON_CHARS: usize = 100;
 /// Most letters one action takes.
 const MAX_SELECTION: usize = 1_000;
 
-/// The list's filters and cursor.
-#[derive(Debug, Default, Deserialize)]
-pub struct ListQuery {
-    #[serde(flatten)]
-    filter: LetterQuery,
-    #[serde(default)]
-    before: String,
-}
-
 /// `GET /ui/dead-letters`.
 pub async fn page(
     State(state): State<UiState>,
     Extension(session): Extension<Session>,
-    Query(query): Query<ListQuery>,
+    Query(query): Query<Listed<LetterQuery>>,
 ) -> Result<Html<String>, UiError> {
     let filter = query.filter.filter()?;
-    let before = match query.before.trim() {
-        "" => None,
-        text => Some(text.parse::<i64>().map_err(|_| UiError::BadRequest("before: an id".into()))?),
-    };
+    let before = query.cursor()?;
     let client = state.client().await?;
     let letters = dead_letter_admin::page(&client, &filter, before, PAGE).await?;
     let q = &query.filter;
     let replayed = [("", "any"), ("no", "never replayed"), ("yes", "replayed")];
     let mut body = format!(
-        r#"<form method="get" action="/ui/dead-letters" class="filters" id="letter-filters">{}{}{}{}{}<button type="submit" type="submit">Filter</button> <a href="/ui/dead-letters">Clear</a></form>"#,
+        r#"<form method="get" action="/ui/dead-letters" class="filters" id="letter-filters">{}{}{}{}{}<button type="submit">Filter</button> <a href="/ui/dead-letters">Clear</a></form>"#,
         input("topic", "Topic", &q.topic, ""),
         input("reason", "Reason contains", &q.reason, ""),
         input("since", "Since", &q.since, "15m or 2026-01-02T03:04"),

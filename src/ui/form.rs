@@ -10,6 +10,30 @@ use crate::store::dead_letter_admin::DeadLetterFilter;
 use crate::store::job_console::JobFilter;
 use crate::types::{when, JobState};
 
+/// A list page's query: its filters and the keyset cursor (`before`: the previous page's last
+/// id).
+#[derive(Debug, Default, Deserialize)]
+pub struct Listed<F> {
+    /// The filters.
+    #[serde(flatten)]
+    pub filter: F,
+    #[serde(default)]
+    before: String,
+}
+
+impl<F> Listed<F> {
+    /// The cursor: none on the first page.
+    pub fn cursor(&self) -> Result<Option<i64>, UiError> {
+        match self.before.trim() {
+            "" => Ok(None),
+            text => text
+                .parse::<i64>()
+                .map(Some)
+                .map_err(|_| UiError::BadRequest(format!("before: {text:?} is not an id"))),
+        }
+    }
+}
+
 /// The jobs page's filters.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default)]

@@ -7,7 +7,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use serde::Deserialize;
 
-use super::form::{input, select, JobQuery};
+use super::form::{input, select, JobQuery, Listed};
 use super::layout::{self, csrf_field, esc, time, Nav};
 use super::session::Session;
 use super::{UiError, UiState};
@@ -26,28 +26,14 @@ const MAX_BULK_CANCEL: usize = 10_000;
 /// Longest error text shown in the list.
 const ERROR_CHARS: usize = 80;
 
-/// The list's filters and cursor.
-#[derive(Debug, Default, Deserialize)]
-pub struct ListQuery {
-    #[serde(flatten)]
-    filter: JobQuery,
-    #[serde(default)]
-    before: String,
-}
-
 /// `GET /ui/jobs`.
 pub async fn page(
     State(state): State<UiState>,
     Extension(session): Extension<Session>,
-    Query(query): Query<ListQuery>,
+    Query(query): Query<Listed<JobQuery>>,
 ) -> Result<Html<String>, UiError> {
     let filter = query.filter.filter()?;
-    let before = match query.before.trim() {
-        "" => None,
-        text => {
-            Some(text.parse::<i64>().map_err(|_| UiError::BadRequest("before: a job id".into()))?)
-        }
-    };
+    let before = query.cursor()?;
     let client = state.client().await?;
     let jobs = job_console::page(&client, &filter, before, PAGE).await?;
     let mut body = filter_form(&query.filter);
@@ -75,7 +61,7 @@ fn filter_form(query: &JobQuery) -> String {
     let mut states = vec![("", "any")];
     states.extend(JobState::ALL.iter().map(|s| (s.as_str(), s.as_str())));
     format!(
-        r#"<form method="get" action="/ui/jobs" class="filters" id="job-filters">{}{}{}{}{}{}{}<button type="submit" type="submit">Filter</button> <a href="/ui/jobs">Clear</a></form>"#,
+        r#"<form method="get" action="/ui/jobs" class="filters" id="job-filters">{}{}{}{}{}{}{}<button type="submit">Filter</button> <a href="/ui/jobs">Clear</a></form>"#,
         select("state", "State", &states, &query.state),
         input("kind", "Kind", &query.kind, ""),
         input("queue", "Queue", &query.queue, ""),

@@ -84,7 +84,7 @@ pub fn page(title: &str, nav: Option<Nav>, session: &Session, body: &str) -> Htm
         String::new()
     } else {
         format!(
-            r#"<form method="post" action="/ui/logout" class="logout">{}<button type="submit" type="submit">Log out</button></form>"#,
+            r#"<form method="post" action="/ui/logout" class="logout">{}<button type="submit">Log out</button></form>"#,
             csrf_field(session)
         )
     };
@@ -111,7 +111,7 @@ pub fn login_page(error: Option<&str>) -> Html<String> {
         .map(|e| format!(r#"<p class="error" role="alert">{}</p>"#, esc(e)))
         .unwrap_or_default();
     Html(format!(
-        r#"{head}<main class="login"><h1>goalstream operator console</h1>{error}<form method="post" action="/ui/login"><label>API key with the admin scope <input type="password" name="key" autocomplete="current-password" required autofocus></label><button type="submit" type="submit">Log in</button></form></main></body></html>"#,
+        r#"{head}<main class="login"><h1>goalstream operator console</h1>{error}<form method="post" action="/ui/login"><label>API key with the admin scope <input type="password" name="key" autocomplete="current-password" required autofocus></label><button type="submit">Log in</button></form></main></body></html>"#,
         head = head("Log in"),
     ))
 }

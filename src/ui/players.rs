@@ -32,7 +32,7 @@ pub async fn page(
 ) -> Result<Html<String>, UiError> {
     let user_id = query.user_id.trim();
     let mut body = format!(
-        r#"<form method="get" action="/ui/players" class="filters" id="player-form">{}<button type="submit" type="submit">Look up</button></form>"#,
+        r#"<form method="get" action="/ui/players" class="filters" id="player-form">{}<button type="submit">Look up</button></form>"#,
         input("user_id", "Player id", user_id, "")
     );
     if user_id.is_empty() {

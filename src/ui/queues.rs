@@ -90,7 +90,7 @@ async fn render(state: &UiState, session: &Session, minutes: u32) -> Result<Html
             None => ("running".to_string(), "pause", "Pause"),
         };
         body.push_str(&format!(
-            r#"<tr data-queue="{q}"><td>{q}</td>{cells}<td class="num">{oldest}</td><td class="num">{per_min:.1}</td><td class="num">{rate}</td><td>{status}</td><td><form method="post" action="/ui/queues/{q_path}/{action}">{csrf}<button type="submit" type="submit">{label}</button></form></td></tr>"#,
+            r#"<tr data-queue="{q}"><td>{q}</td>{cells}<td class="num">{oldest}</td><td class="num">{per_min:.1}</td><td class="num">{rate}</td><td>{status}</td><td><form method="post" action="/ui/queues/{q_path}/{action}">{csrf}<button type="submit">{label}</button></form></td></tr>"#,
             q = esc(queue),
             q_path = esc(path_segment(queue)),
             oldest = row.oldest_available_s.map(|s| format!("{s:.1} s")).unwrap_or_default(),
