@@ -21,13 +21,17 @@ export RUSTC_BOOTSTRAP=1 CARGO_INCREMENTAL=0
 # assertions on: overflows panic too) and runaway time or memory.
 cd fuzz
 for target in "${targets[@]}"; do
-  mkdir -p "corpus/$target"
+  mkdir -p "corpus/$target" "artifacts/$target"
+  # Findings of earlier runs stay in artifacts/: judge only what this run writes.
+  started=$(mktemp)
   echo "== cargo fuzz run $target for ${seconds}s"
   cargo fuzz run --sanitizer none "$target" "corpus/$target" -- \
     -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     2>&1 | grep -E "^(#[0-9]+ +DONE|stat::|==|INFO: -max_total_time|SUMMARY|thread|panicked)" || true
-  if compgen -G "artifacts/$target/*" >/dev/null; then
-    echo "finding (crash, timeout or oom): fuzz/$(ls artifacts/"$target"/* | head -1)" >&2
+  finding=$(find "artifacts/$target" -type f -newer "$started" | head -1)
+  rm -f "$started"
+  if [ -n "$finding" ]; then
+    echo "finding (crash, timeout or oom): fuzz/$finding" >&2
     exit 1
   fi
 done
