@@ -5,7 +5,7 @@
 mod support;
 
 use goalstream::store::dead_letter_admin;
-use goalstream::store::{dead_letters, jobs, DeadLetter};
+use goalstream::store::{dead_letters, jobs, periodic, DeadLetter};
 use goalstream::types::{Failure, JobState, NewJob, QueueSettings};
 use reqwest::header::SET_COOKIE;
 use reqwest::redirect::Policy;
@@ -137,6 +137,24 @@ async fn pages_follow_the_cursor_and_queues_show_the_failure_rate() {
     assert!(row.contains("100.0 %"), "one attempt, failed: {row}");
     assert!(row.contains(r#"action="/ui/queues/q1/pause""#), "{row}");
     assert_eq!(v.get("/ui/queues?minutes=7").await.0, 400, "windows are 1, 5, 15, 60");
+    assert!(queues.contains("No schedule registered"), "{queues}");
+
+    // A registered periodic schedule is listed with its definition and counters, escaped.
+    let definition = periodic::Definition {
+        name: "nightly-<report>",
+        cron: "0 0 3 * * *",
+        timezone: "Europe/Berlin",
+        kind: "report",
+        queue: "default",
+        catch_up: "skip",
+    };
+    periodic::register(&client, &definition, chrono::Utc::now()).await.unwrap();
+    let (_, queues) = v.get("/ui/queues").await;
+    let row = &queues[queues.find(r#"<tr data-schedule="nightly-&lt;report&gt;">"#).unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    for cell in ["<code>0 0 3 * * *</code>", "Europe/Berlin", "report", "skip"] {
+        assert!(row.contains(cell), "{cell} in {row}");
+    }
     ui.stop().await;
 }
 

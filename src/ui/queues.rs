@@ -1,5 +1,6 @@
 //! The queues page: jobs per queue and state, the oldest available job's age, completions per
-//! minute and the failure rate over the last minutes, and pause / resume.
+//! minute and the failure rate over the last minutes, and pause / resume; below it the periodic
+//! schedules with their last tick and the jobs they enqueued and missed.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +12,8 @@ use serde::Deserialize;
 use super::layout::{self, csrf_field, esc, time, Nav};
 use super::session::Session;
 use super::{UiError, UiState};
-use crate::store::{job_admin, job_console, queue_stats};
+use crate::store::periodic::ScheduleRow;
+use crate::store::{job_admin, job_console, periodic, queue_stats};
 use crate::types::JobState;
 
 /// The throughput window by default (minutes).
@@ -99,7 +101,37 @@ async fn render(state: &UiState, session: &Session, minutes: u32) -> Result<Html
         ));
     }
     body.push_str("</tbody></table>");
+    body.push_str(&schedules_table(&periodic::schedules(&client).await?));
     Ok(layout::page("Queues", Some(Nav::Queues), session, &body))
+}
+
+/// The periodic schedules (`goalstream jobs periodic` in the browser).
+fn schedules_table(schedules: &[ScheduleRow]) -> String {
+    let mut out = String::from(
+        r#"<h2>Periodic schedules</h2>
+<table id="schedules"><thead><tr><th>name</th><th>cron</th><th>time zone</th><th>kind</th><th>queue</th><th>catch-up</th><th>last tick</th><th class="num">enqueued</th><th class="num">missed</th></tr></thead><tbody>"#,
+    );
+    if schedules.is_empty() {
+        out.push_str(
+            r#"<tr><td colspan="9">No schedule registered (goalstream run --periodic FILE).</td></tr>"#,
+        );
+    }
+    for s in schedules {
+        out.push_str(&format!(
+            r#"<tr data-schedule="{name}"><td>{name}</td><td><code>{cron}</code></td><td>{tz}</td><td>{kind}</td><td>{queue}</td><td>{catch_up}</td><td>{last}</td><td class="num">{enqueued}</td><td class="num">{missed}</td></tr>"#,
+            name = esc(&s.name),
+            cron = esc(&s.cron),
+            tz = esc(&s.timezone),
+            kind = esc(&s.kind),
+            queue = esc(&s.queue),
+            catch_up = esc(&s.catch_up),
+            last = time(Some(s.last_tick)),
+            enqueued = s.ticks_enqueued,
+            missed = s.ticks_missed,
+        ));
+    }
+    out.push_str("</tbody></table>");
+    out
 }
 
 /// `GET /ui/queues`.
