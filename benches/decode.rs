@@ -1,7 +1,10 @@
 //! Criterion bench: decoding telemetry payloads (one core).
 #![allow(missing_docs)] // criterion_group! generates an undocumented function
 
+use prost_reflect::DynamicMessage;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use goalstream::catalog::mapping::Format;
 use goalstream::catalog::Catalog;
 use goalstream::ingest::event::{decode, DEFAULT_MAX_PAYLOAD_BYTES};
 use goalstream::ingest::record::Body;
@@ -10,7 +13,9 @@ use goalstream::ingest::record::Body;
 const STATS: [&str; 8] =
     ["kills", "deaths", "assists", "damage", "headshots", "duration_s", "matches", "wins"];
 
-/// A catalog with one goal per stat and a `match_end` mapping updating all eight.
+/// A catalog with one goal per stat and a `match_end` mapping updating all eight, on topic
+/// `matches` (JSON) and `matches-pb` (Protobuf, `tests/fixtures/match.proto`'s `MatchEnd`,
+/// whose field names are the JSON event's keys).
 fn match_catalog() -> Catalog {
     let goals: Vec<String> = STATS
         .iter()
@@ -33,12 +38,38 @@ fn match_catalog() -> Catalog {
         {"stat_code":"wins","kind":"delta","constant":1,"when":[{"path":"/result","equals":"win"}]}"#;
     let json = format!(
         r#"{{"challenges":[{{"challenge_id":"c","name":"C","goals":[{}]}}],
-            "mappings":[{{"topic":"matches","when":[{{"path":"/type","equals":"match_end"}}],
+            "mappings":[{{"topic":"matches",{mapping}}},
+              {{"topic":"matches-pb","format":{{"type":"protobuf","descriptor_set":{set:?},
+                "message":"game.MatchEnd"}},{mapping}}}]}}"#,
+        goals.join(","),
+        mapping = format!(
+            r#""when":[{{"path":"/type","equals":"match_end"}}],
               "player_id":"/player/id","event_id":"/event_id",
-              "timestamp":{{"path":"/ts_ms","format":"epoch_ms"}},"stats":[{stats}]}}]}}"#,
-        goals.join(",")
+              "timestamp":{{"path":"/ts_ms","format":"epoch_ms"}},"stats":[{stats}]"#
+        ),
+        set = descriptor_set().display().to_string(),
     );
     Catalog::from_json(&json).unwrap()
+}
+
+/// `tests/fixtures/match.proto` compiled (as `protoc --descriptor_set_out` would) into a file.
+fn descriptor_set() -> std::path::PathBuf {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let set = protox::compile([format!("{root}/tests/fixtures/match.proto")], [root]).unwrap();
+    let path = std::env::temp_dir().join(format!("goalstream-bench-{}.pb", std::process::id()));
+    std::fs::write(&path, prost::Message::encode_to_vec(&set)).unwrap();
+    path
+}
+
+/// The JSON `match_end` below as a `game.MatchEnd` message.
+fn match_end_protobuf(catalog: &Catalog) -> Vec<u8> {
+    let Format::Protobuf(format) = catalog.mappings().format_of("matches-pb") else { panic!() };
+    let json = serde_json::json!({"type":"match_end","event_id":"9f1c2e7a-33b0-4c55-a2c8-6d1f0e2b7a41",
+        "ts_ms":1764849600123_i64,"player":{"id":"player-004217","platform":"ios","level":31},
+        "match":{"id":"m-88213","mode":"ranked","duration_s":1420},"result":"win",
+        "stats":{"kills":12,"deaths":4,"assists":7,"damage_dealt":3481,"headshots":5,"accuracy":0.31}});
+    let message = DynamicMessage::deserialize(format.message.clone(), json).unwrap();
+    prost::Message::encode_to_vec(&message)
 }
 
 fn bench(c: &mut Criterion) {
@@ -68,6 +99,15 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(8));
     group.bench_function("match_end_8_stats", |b| {
         b.iter(|| Body::decode(&catalog, "matches", None, match_end, DEFAULT_MAX_PAYLOAD_BYTES))
+    });
+    group.finish();
+    // The same match_end as Protobuf (1 event = 8 updates; the target is in events/s).
+    let proto = match_end_protobuf(&catalog);
+    assert_eq!(updates(&Body::decode(&catalog, "matches-pb", None, &proto, 1 << 16)), 8);
+    let mut group = c.benchmark_group("decode_protobuf");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("match_end_8_stats", |b| {
+        b.iter(|| Body::decode(&catalog, "matches-pb", None, &proto, DEFAULT_MAX_PAYLOAD_BYTES))
     });
     group.finish();
     // The built-in shape through the same entry point, for comparison (1 update per event).

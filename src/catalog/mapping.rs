@@ -5,13 +5,18 @@
 //! A topic without a mapping keeps the built-in shape (`event_id`, `user_id`, `stat_code`,
 //! `value` | `delta`, `ts`).
 
+pub mod format;
 mod pointer;
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use serde::Deserialize;
 
+pub use format::{Format, Wire};
 pub use pointer::{Pointer, Segment};
+
+use format::FormatFile;
 
 use super::{CatalogError, StatRef, MAX_ID_LEN};
 
@@ -131,12 +136,26 @@ pub struct Mappings {
     /// Topic → index into `grouped`.
     by_topic: HashMap<String, usize>,
     grouped: Vec<Vec<Mapping>>,
+    /// The format of each group's topic.
+    formats: Vec<Format>,
 }
 
 impl Mappings {
     /// The mappings of `topic`, or `None` when it uses the built-in shape.
     pub fn of(&self, topic: &str) -> Option<&[Mapping]> {
         self.by_topic.get(topic).map(|at| self.grouped[*at].as_slice())
+    }
+
+    /// The format of `topic`'s payloads (JSON when no mapping names another).
+    pub fn format_of(&self, topic: &str) -> &Format {
+        static JSON: Format = Format::Json;
+        self.by_topic.get(topic).map_or(&JSON, |at| &self.formats[*at])
+    }
+
+    /// The mappings of `topic` with its format, or `None` when it uses the built-in shape.
+    pub fn with_format(&self, topic: &str) -> Option<(&[Mapping], &Format)> {
+        let at = *self.by_topic.get(topic)?;
+        Some((self.grouped[at].as_slice(), &self.formats[at]))
     }
 
     /// Every mapping, in file order.
@@ -150,6 +169,8 @@ impl Mappings {
 #[serde(deny_unknown_fields)]
 pub(super) struct MappingFile {
     topic: String,
+    #[serde(default)]
+    format: Option<FormatFile>,
     #[serde(default)]
     when: Vec<ConditionFile>,
     player_id: String,
@@ -192,10 +213,12 @@ struct ConditionFile {
     exists: Option<bool>,
 }
 
-/// Validates the file's mappings; `stat_ref` resolves a stat code to the catalog's index.
+/// Validates the file's mappings; `stat_ref` resolves a stat code to the catalog's index;
+/// files a format names (descriptor sets) are read relative to `base`.
 pub(super) fn build(
     files: Vec<MappingFile>,
     stat_ref: impl Fn(&str) -> Option<StatRef>,
+    base: Option<&Path>,
 ) -> Result<Mappings, CatalogError> {
     let mut mappings = Mappings::default();
     for (i, file) in files.into_iter().enumerate() {
@@ -238,16 +261,42 @@ pub(super) fn build(
                 optional: s.optional,
             });
         }
+        let mapping = Mapping { topic: file.topic, when, player_id, event_id, timestamp, stats };
         let next = mappings.grouped.len();
-        let group = *mappings.by_topic.entry(file.topic.clone()).or_insert(next);
+        let group = *mappings.by_topic.entry(mapping.topic.clone()).or_insert(next);
         if group == next {
             mappings.grouped.push(Vec::new());
+            let format = file.format.as_ref().map_or(Ok(Format::Json), |f| f.load(base));
+            let format =
+                format.map_err(|(field, why)| error(format!("{at}.format.{field}"), why))?;
+            mappings.formats.push(format);
+        } else if file.format.is_some() {
+            let why = "only the topic's first mapping names its format";
+            return Err(error(format!("{at}.format"), why));
         }
-        let mapping = Mapping { topic: file.topic, when, player_id, event_id, timestamp, stats };
+        if let Format::Protobuf(proto) = &mappings.formats[group] {
+            for path in paths(&mapping) {
+                proto.check_path(path).map_err(|why| error(at.clone(), why))?;
+            }
+        }
         mappings.grouped[group].push(mapping.clone());
         mappings.list.push(mapping);
     }
     Ok(mappings)
+}
+
+/// Every pointer a mapping reads.
+fn paths(mapping: &Mapping) -> impl Iterator<Item = &Pointer> {
+    let conditions = mapping.when.iter().chain(mapping.stats.iter().flat_map(|s| &s.when));
+    let sources = mapping.stats.iter().filter_map(|s| match &s.source {
+        Source::Path(p) => Some(p),
+        Source::Constant(_) => None,
+    });
+    std::iter::once(&mapping.player_id)
+        .chain(&mapping.event_id)
+        .chain(mapping.timestamp.iter().map(|(p, _)| p))
+        .chain(conditions.map(|c| &c.path))
+        .chain(sources)
 }
 
 fn conditions(files: &[ConditionFile], at: &str) -> Result<Vec<Condition>, CatalogError> {

@@ -92,7 +92,7 @@ impl Catalog {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path)
             .map_err(|cause| CatalogError::Io { path: shown.clone(), cause })?;
-        Self::from_json(&text).map_err(|error| match error {
+        Self::parse(&text, path.parent()).map_err(|error| match error {
             CatalogError::Parse { field, message, .. } => {
                 CatalogError::Parse { path: shown, field, message }
             }
@@ -100,8 +100,14 @@ impl Catalog {
         })
     }
 
-    /// Parses and validates catalog JSON.
+    /// Parses and validates catalog JSON (files it names are read relative to the working
+    /// directory).
     pub fn from_json(text: &str) -> Result<Self, CatalogError> {
+        Self::parse(text, None)
+    }
+
+    /// Parses and validates catalog JSON; files it names are read relative to `base`.
+    pub fn parse(text: &str, base: Option<&Path>) -> Result<Self, CatalogError> {
         let mut de = serde_json::Deserializer::from_str(text);
         let file: CatalogFile =
             serde_path_to_error::deserialize(&mut de).map_err(|error| CatalogError::Parse {
@@ -109,7 +115,7 @@ impl Catalog {
                 field: error.path().to_string(),
                 message: error.inner().to_string(),
             })?;
-        Self::build(file)
+        Self::build(file, base)
     }
 
     /// Every goal, in file order; a [`GoalRef`] indexes this slice.
@@ -157,7 +163,7 @@ impl Catalog {
         &self.stat_goals[stat as usize]
     }
 
-    fn build(file: CatalogFile) -> Result<Self, CatalogError> {
+    fn build(file: CatalogFile, base: Option<&Path>) -> Result<Self, CatalogError> {
         let mut goals = Vec::new();
         let mut challenges = Vec::new();
         let mut challenge_ids = HashSet::new();
@@ -234,7 +240,7 @@ impl Catalog {
             });
             stat_goals[stat as usize].push(index);
         }
-        let mappings = mapping::build(file.mappings, |code| stat_refs.get(code).copied())?;
+        let mappings = mapping::build(file.mappings, |code| stat_refs.get(code).copied(), base)?;
         Ok(Catalog { goals, challenges, by_id, stat_refs, stat_goals, stat_codes, mappings })
     }
 }

@@ -5,6 +5,8 @@
 //! - [`mapper`]: a topic's mapping applied to an event (any format, through
 //!   [`mapper::Document`]): player, event id, timestamp, the stats it updates, or the failing
 //!   path and why.
+//! - [`codec`]: binary formats (Protobuf by descriptor, Confluent framing) read as a
+//!   [`mapper::Document`].
 //! - [`record`]: what the consumer thread hands the flush workers.
 //! - [`offsets`]: per-partition stored offset and position; skips duplicates.
 //! - [`buffer`]: pure coalescing buffer with size, byte and age limits.
@@ -19,6 +21,7 @@
 //!   ([`crate::telemetry::events`]); the pipeline's counters are [`crate::telemetry::IngestStats`].
 
 pub mod buffer;
+pub mod codec;
 pub mod consumer;
 mod context;
 pub mod dead_letter_replay;

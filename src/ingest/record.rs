@@ -2,9 +2,11 @@
 
 use tokio::sync::oneshot;
 
+use super::codec::protobuf;
 use super::event::decode;
 use super::mapper::{self, JsonDocument, Mapped, StatValue};
 use super::offsets::Partition;
+use crate::catalog::mapping::Format;
 use crate::catalog::{Catalog, Mapping};
 
 /// One Kafka message, decoded on the consumer thread.
@@ -82,8 +84,8 @@ pub fn decode_event(
     payload: &[u8],
     max_bytes: usize,
 ) -> Result<Option<Mapped>, String> {
-    match catalog.mappings().of(topic) {
-        Some(mappings) => decode_mapped(mappings, payload, max_bytes),
+    match catalog.mappings().with_format(topic) {
+        Some((mappings, format)) => decode_mapped(mappings, format, payload, max_bytes),
         None => decode_fixed(catalog, payload, max_bytes),
     }
 }
@@ -104,6 +106,7 @@ fn decode_fixed(
 
 fn decode_mapped(
     mappings: &[Mapping],
+    format: &Format,
     payload: &[u8],
     max_bytes: usize,
 ) -> Result<Option<Mapped>, String> {
@@ -111,9 +114,16 @@ fn decode_mapped(
         let len = payload.len();
         return Err(format!("payload of {len} bytes is over the {max_bytes}-byte limit"));
     }
-    let value = serde_json::from_slice(payload)
-        .map_err(|error| format!("not a valid JSON event: {error}"))?;
-    mapper::apply(mappings, &JsonDocument(value)).map_err(|error| error.to_string())
+    let mapped = match format {
+        Format::Json => {
+            let value = serde_json::from_slice(payload)
+                .map_err(|error| format!("not a valid JSON event: {error}"))?;
+            mapper::apply(mappings, &JsonDocument(value))
+        }
+        Format::Protobuf(proto) => mapper::apply(mappings, &protobuf::decode(proto, payload)?),
+        Format::Avro(_) => return Err("avro is not decoded yet".into()),
+    };
+    mapped.map_err(|error| error.to_string())
 }
 
 /// A message to a flush worker, in Kafka order per partition.
