@@ -31,7 +31,8 @@
 //! - [`update`]: one coalesced update per `(user_id, goal_id)` and the folding rules that make
 //!   the result independent of batch boundaries.
 //! - [`ingest`]: the Kafka side. [`ingest::event`] decodes the built-in shape,
-//!   [`ingest::mapper`] applies a topic's mapping, [`ingest::consumer`] is the
+//!   [`ingest::mapper`] applies a topic's mapping, [`ingest::codec`] reads binary formats
+//!   (Protobuf, Confluent framing) for it, [`ingest::consumer`] is the
 //!   consumer thread (its rebalance callbacks live in `ingest::context`), [`ingest::buffer`]
 //!   coalesces, [`ingest::offsets`] tracks positions, [`ingest::flusher`] writes, and
 //!   [`ingest::pipeline`] starts and stops them together.
