@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args;
 
-use crate::catalog::mapping::{Condition, Scalar, Source, StatKind, Test};
+use crate::catalog::mapping::{Condition, Format, Scalar, Source, StatKind, Test, Wire};
 use crate::catalog::{Catalog, Mapping};
 use crate::ingest::event::DEFAULT_MAX_PAYLOAD_BYTES;
 use crate::ingest::record::decode_event;
@@ -61,12 +61,16 @@ fn summary(catalog: &Catalog, path: &Path) {
     }
     println!("mappings (other topics: the built-in shape event_id, user_id, stat_code, value|delta, ts):");
     for mapping in catalog.mappings().all() {
-        print_mapping(mapping);
+        print_mapping(mapping, catalog.mappings().format_of(&mapping.topic));
     }
 }
 
-fn print_mapping(m: &Mapping) {
+fn print_mapping(m: &Mapping, format: &Format) {
     println!("  topic {}{}", m.topic, when(&m.when, " when "));
+    if let Format::Protobuf(proto) = format {
+        let wire = if proto.wire == Wire::Confluent { ", Confluent-framed" } else { "" };
+        println!("    format     protobuf {}{wire}", proto.message.full_name());
+    }
     println!("    player_id  {}", m.player_id);
     match &m.event_id {
         Some(p) => println!("    event_id   {p}"),

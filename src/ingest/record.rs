@@ -121,7 +121,6 @@ fn decode_mapped(
             mapper::apply(mappings, &JsonDocument(value))
         }
         Format::Protobuf(proto) => mapper::apply(mappings, &protobuf::decode(proto, payload)?),
-        Format::Avro(_) => return Err("avro is not decoded yet".into()),
     };
     mapped.map_err(|error| error.to_string())
 }

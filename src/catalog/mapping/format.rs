@@ -1,10 +1,9 @@
-//! A topic's wire format (docs/FORMATS.md): JSON (the default), Protobuf read with a descriptor
-//! set, or Avro framed the Confluent way with its schema in a schema registry. Loaded and
+//! A topic's wire format (docs/FORMATS.md): JSON (the default) or Protobuf read with a
+//! descriptor set. Loaded and
 //! checked at start: the descriptor file, the message name, and every path of the topic's
 //! mappings against the message's fields.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use prost_reflect::{DescriptorPool, Kind, MessageDescriptor};
 use serde::Deserialize;
@@ -30,8 +29,6 @@ pub enum Format {
     Json,
     /// Protobuf messages of one type.
     Protobuf(ProtobufFormat),
-    /// Avro, Confluent-framed, schemas by id from a registry.
-    Avro(AvroFormat),
 }
 
 /// A Protobuf topic: which message its payloads are, and how they are framed.
@@ -46,20 +43,12 @@ pub struct ProtobufFormat {
     pub indexes: Vec<i32>,
 }
 
-/// An Avro topic: Confluent-framed payloads whose writer schema the registry has by id.
-#[derive(Debug, Clone)]
-pub struct AvroFormat {
-    /// The registry's base URL, e.g. `http://127.0.0.1:8081`.
-    pub registry: Arc<str>,
-}
-
 impl Format {
     /// The name written in the catalog.
     pub fn name(&self) -> &'static str {
         match self {
             Format::Json => "json",
             Format::Protobuf(_) => "protobuf",
-            Format::Avro(_) => "avro",
         }
     }
 }
@@ -74,9 +63,6 @@ pub(in crate::catalog) enum FormatFile {
         message: String,
         #[serde(default)]
         wire: Wire,
-    },
-    Avro {
-        registry: String,
     },
 }
 
@@ -100,13 +86,6 @@ impl FormatFile {
                 })?;
                 let indexes = message_indexes(&descriptor);
                 Ok(Format::Protobuf(ProtobufFormat { message: descriptor, wire: *wire, indexes }))
-            }
-            FormatFile::Avro { registry } => {
-                let url = registry.trim_end_matches('/');
-                if !url.starts_with("http://") && !url.starts_with("https://") {
-                    return Err(("registry", format!("{registry:?} is not an http(s) URL")));
-                }
-                Ok(Format::Avro(AvroFormat { registry: url.into() }))
             }
         }
     }
