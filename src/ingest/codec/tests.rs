@@ -84,10 +84,10 @@ fn match_end(catalog: &Catalog, edit: impl FnOnce(&mut DynamicMessage)) -> Vec<u
     message.encode_to_vec()
 }
 
-fn updates(
-    catalog: &Catalog,
-    payload: &[u8],
-) -> Result<Vec<(String, Option<i64>, Option<i64>)>, String> {
+/// A stat update as (stat code, value, delta).
+type Update = (String, Option<i64>, Option<i64>);
+
+fn updates(catalog: &Catalog, payload: &[u8]) -> Result<Vec<Update>, String> {
     let mapped = decode_event(catalog, "pb", payload, 1 << 16)?.expect("the mapping takes it");
     let code = |s: &StatValue| catalog.stat_code(s.stat).to_string();
     Ok(mapped.stats.iter().map(|s| (code(s), s.value, s.delta)).collect())
