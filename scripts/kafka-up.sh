@@ -189,9 +189,14 @@ log_tail() {
 
 # Wait (bounded) until PID listens on PORT. Returns 1 if the process dies, 2 on timeout.
 wait_ready() {
-    local pid="$1" deadline=$((SECONDS + START_TIMEOUT))
+    local pid="$1" deadline=$((SECONDS + START_TIMEOUT)) state
     while ((SECONDS < deadline)); do
-        is_our_broker "$pid" || return 1
+        # Alive and not a zombie. Not is_our_broker: while setsid, nohup and env exec one
+        # another into tansu, /proc/PID/cmdline can read empty for a moment, and that race
+        # once made a healthy start look like an exit.
+        kill -0 "$pid" 2>/dev/null || return 1
+        state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
+        [[ "$state" != "Z" ]] || return 1
         port_open && return 0
         sleep 0.2
     done
