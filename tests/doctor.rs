@@ -24,18 +24,17 @@ fn doctor(db: &TestDb, args: &[&str]) -> (bool, String) {
     (output.status.success(), stdout + &String::from_utf8_lossy(&output.stderr))
 }
 
+/// Every server setting, as one string to compare before and after.
+async fn all_settings(client: &deadpool_postgres::Client) -> String {
+    let sql = "SELECT string_agg(name || '=' || setting, ',' ORDER BY name) FROM pg_settings";
+    client.query_one(sql, &[]).await.unwrap().get(0)
+}
+
 #[tokio::test]
 async fn doctor_reads_the_server_and_the_progress_table_and_changes_nothing() {
     let db = TestDb::new(2).await;
     let client = db.pool.get().await.unwrap();
-    let settings_before = client
-        .query_one(
-            "SELECT string_agg(name || '=' || setting, ',' ORDER BY name) FROM pg_settings",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get::<_, String>(0);
+    let settings_before = all_settings(&client).await;
     // Rows in the progress table, and WAL written during the sample by a writer beside it.
     client
         .batch_execute(
@@ -96,14 +95,7 @@ async fn doctor_reads_the_server_and_the_progress_table_and_changes_nothing() {
             "a change comes with its statement: {a}"
         );
     }
-    let settings_after = client
-        .query_one(
-            "SELECT string_agg(name || '=' || setting, ',' ORDER BY name) FROM pg_settings",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get::<_, String>(0);
+    let settings_after = all_settings(&client).await;
     assert_eq!(settings_before, settings_after, "doctor changes nothing");
 
     // The text form: the tables, every verdict, and the statements to apply.

@@ -184,12 +184,7 @@ pub async fn run(base: &DbConfig, args: &FlushBenchArgs) -> anyhow::Result<Vec<F
         gates.extend(gate::copy_merge_vs(Strategy::Unnest, &results, min));
     }
     print_report(&results, &gates, args);
-    let missed: Vec<String> = gates
-        .iter()
-        .filter(|g| !g.met)
-        .map(|g| format!("{} {:.1}x < {:.1}x", g.name, g.measured, g.threshold))
-        .collect();
-    anyhow::ensure!(missed.is_empty(), "perf gate failed: {}", missed.join(", "));
+    gate::ensure_met(&gates)?;
     Ok(results)
 }
 

@@ -54,5 +54,16 @@ pub fn copy_merge_vs(baseline: Strategy, results: &[FlushResult], min_ratio: f64
     gates
 }
 
+/// An error naming every gate that did not hold (the run's exit status follows it).
+pub fn ensure_met(gates: &[Gate]) -> anyhow::Result<()> {
+    let missed: Vec<String> = gates
+        .iter()
+        .filter(|g| !g.met)
+        .map(|g| format!("{} {:.1}x < {:.1}x", g.name, g.measured, g.threshold))
+        .collect();
+    anyhow::ensure!(missed.is_empty(), "perf gate failed: {}", missed.join(", "));
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests;

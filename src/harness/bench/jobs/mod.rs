@@ -240,12 +240,7 @@ pub async fn run(base: &DbConfig, args: &JobsBenchArgs) -> anyhow::Result<Vec<Jo
         .into_iter()
         .collect();
     print_report(&results, peer.as_ref(), &gates, args.json);
-    let missed: Vec<String> = gates
-        .iter()
-        .filter(|g| !g.met)
-        .map(|g| format!("{} {:.1}x < {:.1}x", g.name, g.measured, g.threshold))
-        .collect();
-    anyhow::ensure!(missed.is_empty(), "perf gate failed: {}", missed.join(", "));
+    super::gate::ensure_met(&gates)?;
     Ok(results)
 }
 
