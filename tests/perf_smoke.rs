@@ -15,11 +15,18 @@ const BIN: &str = env!("CARGO_BIN_EXE_goalstream");
 
 fn bench(delay_ms: u64) -> (bool, serde_json::Value, String) {
     let schema = format!("test_perf_{}_{delay_ms}", std::process::id());
-    let output = Command::new(BIN)
+    let mut command = Command::new(BIN);
+    command
         .args(["bench", "flush", "--rows", "5000", "--batch", "1000", "--schema", &schema])
         .args(["--strategies", "unnest,copy_merge", "--min-ratio-vs-unnest", "0.3", "--json"])
+        .env("GOALSTREAM_TEST_FLUSH_DELAY_MS", delay_ms.to_string());
+    run_json(command)
+}
+
+/// Runs a bench on the test database: its exit status, its last JSON line and its stdout.
+fn run_json(mut command: Command) -> (bool, serde_json::Value, String) {
+    let output = command
         .env("DATABASE_URL", support::database_url())
-        .env("GOALSTREAM_TEST_FLUSH_DELAY_MS", delay_ms.to_string())
         .env("RUST_LOG", "warn")
         .env_remove("GOALSTREAM_CONFIG")
         .output()
@@ -56,19 +63,15 @@ fn a_slowed_flush_fails_the_same_run_ratio_gate() {
 }
 
 fn bench_jobs(min_ratio: &str) -> (bool, serde_json::Value, String) {
-    let output = Command::new(BIN)
-        .args(["bench", "jobs", "--jobs", "3000", "--after-completions", "0"])
-        .args(["--only", "throughput", "--min-ratio-vs-single-slot", min_ratio, "--json"])
-        .env("DATABASE_URL", support::database_url())
-        .env("RUST_LOG", "warn")
-        .env_remove("GOALSTREAM_CONFIG")
-        .output()
-        .expect("goalstream runs");
-    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
-    let line = stdout.lines().rev().find(|l| l.starts_with('{')).unwrap_or("");
-    let json: serde_json::Value = serde_json::from_str(line)
-        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&output.stderr)));
-    (output.status.success(), json, stdout)
+    let mut command = Command::new(BIN);
+    command.args(["bench", "jobs", "--jobs", "3000", "--after-completions", "0"]).args([
+        "--only",
+        "throughput",
+        "--min-ratio-vs-single-slot",
+        min_ratio,
+        "--json",
+    ]);
+    run_json(command)
 }
 
 /// The job queue's gate: batched claim + complete against the same queue drained by one slot,
