@@ -9,8 +9,9 @@ use crate::store::server_report::{Setting, TableSize};
 /// The table every flush writes.
 pub const PROGRESS_TABLE: &str = "user_goal_progress";
 /// Settings the rules read.
-pub const SETTINGS: [&str; 13] = [
+pub const SETTINGS: [&str; 14] = [
     "autovacuum",
+    "autovacuum_vacuum_scale_factor",
     "checkpoint_completion_target",
     "checkpoint_timeout",
     "effective_cache_size",
@@ -341,11 +342,13 @@ fn maintenance_work_mem(facts: &Facts) -> Option<Advice> {
 
 fn progress_autovacuum(facts: &Facts) -> Option<Advice> {
     let progress = facts.progress()?;
-    let global: f64 = facts
-        .settings
-        .get("autovacuum")
-        .map(|s| if s.setting == "on" { 0.2 } else { f64::NAN })
-        .unwrap_or(0.2);
+    // The server's scale factor (PostgreSQL's default 0.2 when unreadable); NaN: autovacuum off.
+    let global: f64 = match facts.text("autovacuum") {
+        Some("off") => f64::NAN,
+        _ => {
+            facts.text("autovacuum_vacuum_scale_factor").and_then(|v| v.parse().ok()).unwrap_or(0.2)
+        }
+    };
     let per_table = progress.options.split(',').find_map(|o| {
         o.strip_prefix("autovacuum_vacuum_scale_factor=").and_then(|v| v.parse::<f64>().ok())
     });
