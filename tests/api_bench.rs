@@ -17,6 +17,7 @@ async fn the_api_bench_runs_a_small_mixed_load_with_auth_off_and_on_without_erro
         pool_size: Some(3),
         auth: vec![AuthMode::On, AuthMode::Off],
         rounds: 1,
+        rate: 0.0,
         json: true,
     };
     let catalog = Arc::new(Catalog::from_json(goalstream::catalog::EXAMPLE).unwrap());
@@ -34,4 +35,28 @@ async fn the_api_bench_runs_a_small_mixed_load_with_auth_off_and_on_without_erro
         assert!(run.requests_per_s > 0.0 && run.p50_ms > 0.0);
     }
     assert!(report.auth_overhead_p50_pct.is_some());
+}
+
+/// Open loop: the clients keep to the offered rate's schedule, whatever the server could take,
+/// so the answered rate is the offered one (a closed loop of 4 clients sends thousands per s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_open_loop_offers_the_rate_it_is_given() {
+    let args = ApiBenchArgs {
+        users: 50,
+        concurrency: 4,
+        duration_s: 2,
+        pool_size: Some(3),
+        auth: vec![AuthMode::On],
+        rounds: 1,
+        rate: 100.0,
+        json: false,
+    };
+    let catalog = Arc::new(Catalog::from_json(goalstream::catalog::EXAMPLE).unwrap());
+    let report = api::run(&support::db_config(), catalog, &args).await.unwrap();
+    let run = &report.runs[0];
+    let sent: usize = run.results.iter().map(|r| r.requests).sum();
+    assert_eq!(run.offered_per_s, 100.0);
+    // 2 s at 100 per s: 200 due times; the last ones may be cut by the deadline.
+    assert!((190..=200).contains(&sent), "{sent} requests sent: {run:?}");
+    assert!(run.results.iter().all(|r| r.errors == 0), "{run:?}");
 }

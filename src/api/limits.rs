@@ -90,7 +90,11 @@ impl RateLimiter {
                 *tokens + now.duration_since(*at).as_secs_f64() * rate < burst
             });
         }
-        let (tokens, at) = buckets.entry(who.to_string()).or_insert((self.burst, now));
+        // Known credentials (nearly every request) are found without allocating a key.
+        if !buckets.contains_key(who) {
+            buckets.insert(who.to_string(), (self.burst, now));
+        }
+        let (tokens, at) = buckets.get_mut(who).expect("inserted above");
         *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.rate).min(self.burst);
         *at = now;
         if *tokens >= 1.0 {

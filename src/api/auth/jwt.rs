@@ -23,7 +23,8 @@ pub struct JwtVerifier {
     remote: Option<Arc<RemoteJwks>>,
     issuer: Option<String>,
     audience: Option<String>,
-    leeway_s: u64,
+    /// The checks of each accepted algorithm, built once (HS256, RS256, ES256).
+    validations: [Validation; 3],
 }
 
 impl std::fmt::Debug for JwtVerifier {
@@ -79,14 +80,11 @@ impl JwtVerifier {
             )),
             None => None,
         };
-        Ok(Some(JwtVerifier {
-            hs256,
-            public,
-            remote,
-            issuer: settings.jwt_issuer.clone(),
-            audience: settings.jwt_audience.clone(),
-            leeway_s: settings.jwt_leeway_s,
-        }))
+        let (issuer, audience) = (settings.jwt_issuer.clone(), settings.jwt_audience.clone());
+        let validations = ACCEPTED.map(|algorithm| {
+            validation(algorithm, settings.jwt_leeway_s, issuer.as_deref(), audience.as_deref())
+        });
+        Ok(Some(JwtVerifier { hs256, public, remote, issuer, audience, validations }))
     }
 
     /// The JWKS URL's cache, if one is configured (its owner starts [`RemoteJwks::watch`]).
@@ -100,9 +98,9 @@ impl JwtVerifier {
         let refused = |message: &str| TokenRefused(message.to_string());
         let header =
             jsonwebtoken::decode_header(token).map_err(|_| refused("the token is malformed"))?;
-        if !matches!(header.alg, Algorithm::HS256 | Algorithm::RS256 | Algorithm::ES256) {
+        let Some(accepted) = ACCEPTED.iter().position(|alg| *alg == header.alg) else {
             return Err(refused("the token's algorithm is not accepted"));
-        }
+        };
         let mut key = self.key_for(&header);
         if let (None, Some(remote), Some(_)) = (&key, &self.remote, &header.kid) {
             if header.alg != Algorithm::HS256 && remote.refresh_for_unknown_kid().await {
@@ -110,7 +108,7 @@ impl JwtVerifier {
             }
         }
         let key = key.ok_or_else(|| refused("no key for the token's algorithm or kid"))?;
-        let data = jsonwebtoken::decode::<Claims>(token, &key, &self.validation(header.alg))
+        let data = jsonwebtoken::decode::<Claims>(token, &key, &self.validations[accepted])
             .map_err(|error| TokenRefused(describe(&error)))?;
         Ok(data.claims.sub)
     }
@@ -132,29 +130,39 @@ impl JwtVerifier {
         let found = remote.iter().find(matches).map(|(_, key)| key.clone());
         found.map(KeyRef::Shared)
     }
+}
 
-    fn validation(&self, algorithm: Algorithm) -> Validation {
-        let mut validation = Validation::new(algorithm);
-        validation.leeway = self.leeway_s;
-        validation.validate_nbf = true;
-        let mut required = vec!["exp", "sub"];
-        match &self.issuer {
-            Some(issuer) => {
-                validation.set_issuer(&[issuer]);
-                required.push("iss");
-            }
-            None => validation.iss = None,
+/// Algorithms a player token may be signed with.
+const ACCEPTED: [Algorithm; 3] = [Algorithm::HS256, Algorithm::RS256, Algorithm::ES256];
+
+/// The checks of a token signed with `algorithm`: `exp` and `sub` required, `nbf` checked,
+/// `iss`/`aud` required and checked when configured.
+fn validation(
+    algorithm: Algorithm,
+    leeway_s: u64,
+    issuer: Option<&str>,
+    audience: Option<&str>,
+) -> Validation {
+    let mut validation = Validation::new(algorithm);
+    validation.leeway = leeway_s;
+    validation.validate_nbf = true;
+    let mut required = vec!["exp", "sub"];
+    match issuer {
+        Some(issuer) => {
+            validation.set_issuer(&[issuer]);
+            required.push("iss");
         }
-        match &self.audience {
-            Some(audience) => {
-                validation.set_audience(&[audience]);
-                required.push("aud");
-            }
-            None => validation.validate_aud = false,
-        }
-        validation.set_required_spec_claims(&required);
-        validation
+        None => validation.iss = None,
     }
+    match audience {
+        Some(audience) => {
+            validation.set_audience(&[audience]);
+            required.push("aud");
+        }
+        None => validation.validate_aud = false,
+    }
+    validation.set_required_spec_claims(&required);
+    validation
 }
 
 /// A key of the verifier itself, or one of the JWKS URL's current keys.

@@ -209,12 +209,13 @@ impl Auth {
         }
     }
 
-    /// The per-credential rate limit (anonymous callers, loopback only, have none).
-    fn admit(&self, principal: &Principal) -> Result<(), std::time::Duration> {
+    /// The per-credential rate limit (anonymous callers, loopback only, have none); `name` is
+    /// the principal's [`Principal::name`].
+    fn admit(&self, principal: &Principal, name: &str) -> Result<(), std::time::Duration> {
         match principal {
             Principal::Anonymous => Ok(()),
-            Principal::Player(_) => self.player_rate.check(&principal.name()),
-            Principal::Service(_) => self.key_rate.check(&principal.name()),
+            Principal::Player(_) => self.player_rate.check(name),
+            Principal::Service(_) => self.key_rate.check(name),
         }
     }
 
@@ -284,8 +285,9 @@ pub async fn guard(State(guard): State<Guard>, request: Request, next: Next) -> 
         Ok(principal) | Err((_, Some(principal))) => Some(Credential(principal.name())),
         Err((_, None)) => None,
     };
+    let name = credential.as_ref().map_or("", |c| c.0.as_str());
     let mut response = match outcome {
-        Ok(principal) => match guard.auth.admit(&principal) {
+        Ok(principal) => match guard.auth.admit(&principal, name) {
             Err(wait) => rate_limited(wait),
             Ok(()) => {
                 parts.extensions.insert(principal);

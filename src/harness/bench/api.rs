@@ -52,6 +52,13 @@ pub struct ApiBenchArgs {
     /// Mixed-load phases per mode; each round alternates the order of the modes.
     #[arg(long, default_value_t = 1)]
     pub rounds: usize,
+    /// Requests per second the mixed load offers in total, on a fixed schedule shared by the
+    /// clients (open loop: latency counts from each request's scheduled time, as wrk2, so a
+    /// slow answer shows as queueing). 0: each client sends its next request as soon as the
+    /// last one is answered (closed loop: the server's saturation, where any extra CPU per
+    /// request shows in the latency).
+    #[arg(long, default_value_t = 0.0)]
+    pub rate: f64,
     /// Print one JSON object on the last line.
     #[arg(long)]
     pub json: bool,
@@ -91,8 +98,10 @@ pub struct EndpointResult {
 pub struct MixedRun {
     /// The mode.
     pub auth: AuthMode,
-    /// Requests per second.
+    /// Requests per second answered.
     pub requests_per_s: f64,
+    /// Requests per second offered (`--rate`); 0: closed loop.
+    pub offered_per_s: f64,
     /// Median of every request of the mix (ms).
     pub p50_ms: f64,
     /// Per endpoint.
@@ -119,6 +128,10 @@ pub async fn run(
     args: &ApiBenchArgs,
 ) -> anyhow::Result<ApiBenchReport> {
     anyhow::ensure!(args.users > 0 && args.concurrency > 0, "sizes must be at least 1");
+    anyhow::ensure!(
+        args.rate.is_finite() && args.rate >= 0.0,
+        "--rate must be a number of requests per second, 0 for a closed loop"
+    );
     anyhow::ensure!(
         catalog.goal_ref(CLAIMED_GOAL).is_some() && catalog.goal_ref(TOGGLED_GOAL).is_some(),
         "bench api needs the example catalog's goals {CLAIMED_GOAL} and {TOGGLED_GOAL}"
@@ -169,7 +182,7 @@ pub async fn run(
     }
     scratch.drop_schema().await?;
 
-    let runs: Vec<MixedRun> = samples.into_iter().map(|(mode, s)| s.run(mode)).collect();
+    let runs: Vec<MixedRun> = samples.into_iter().map(|(mode, s)| s.run(mode, args.rate)).collect();
     let p50 = |mode| runs.iter().find(|r| r.auth == mode).map(|r| r.p50_ms);
     let auth_overhead_p50_pct = match (p50(AuthMode::Off), p50(AuthMode::On)) {
         (Some(off), Some(on)) if off > 0.0 => Some((on - off) / off * 100.0),
@@ -222,11 +235,26 @@ async fn seed(pool: &Pool, catalog: &Arc<Catalog>, users: &[String]) -> anyhow::
     Ok(())
 }
 
+/// How the mixed load was offered, for the report.
+fn offered(rate: f64) -> String {
+    if rate > 0.0 {
+        format!("open loop at {rate:.0} requests/s offered")
+    } else {
+        "closed loop".into()
+    }
+}
+
 fn print_report(report: &ApiBenchReport, args: &ApiBenchArgs, pool_size: usize) {
     for run in &report.runs {
         println!(
-            "mixed load, auth {:?}: {} clients, {} s x {} rounds, pool {pool_size}: {:.0} requests/s, p50 of all {:.3} ms",
-            run.auth, args.concurrency, args.duration_s, args.rounds, run.requests_per_s, run.p50_ms
+            "mixed load, auth {:?}: {} clients, {} s x {} rounds, pool {pool_size}, {}: {:.0} requests/s, p50 of all {:.3} ms",
+            run.auth,
+            args.concurrency,
+            args.duration_s,
+            args.rounds,
+            offered(args.rate),
+            run.requests_per_s,
+            run.p50_ms
         );
         println!(
             "{:<50} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8}",
@@ -240,7 +268,10 @@ fn print_report(report: &ApiBenchReport, args: &ApiBenchArgs, pool_size: usize) 
         }
     }
     if let Some(pct) = report.auth_overhead_p50_pct {
-        println!("auth overhead on the median of every request: {pct:+.1} %");
+        println!(
+            "auth overhead on the median of every request ({}): {pct:+.1} %",
+            offered(args.rate)
+        );
     }
     println!(
         "first burst of {} reads: cold p50 {:.1} / max {:.1} ms, warmed p50 {:.1} / max {:.1} ms",

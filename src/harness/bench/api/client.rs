@@ -42,8 +42,8 @@ impl Samples {
         self.seconds += seconds;
     }
 
-    /// The mode's report.
-    pub fn run(self, auth: AuthMode) -> MixedRun {
+    /// The mode's report; `offered_per_s` is `--rate`.
+    pub fn run(self, auth: AuthMode, offered_per_s: f64) -> MixedRun {
         let all: Vec<Duration> = self.by_op.values().flat_map(|s| s.0.iter().copied()).collect();
         let results = self
             .by_op
@@ -61,6 +61,7 @@ impl Samples {
         MixedRun {
             auth,
             requests_per_s: all.len() as f64 / self.seconds.max(f64::EPSILON),
+            offered_per_s,
             p50_ms: percentile_ms(&all, 50.0),
             results,
         }
@@ -89,7 +90,8 @@ pub async fn burst(
 }
 
 /// The mixed load from `args.concurrency` clients for `args.duration_s`, sending `credentials`
-/// when given; the samples and the phase's length (s).
+/// when given, closed loop or at `args.rate` (each client a share of the schedule); the
+/// samples and the phase's length (s).
 pub async fn mixed(
     http: &reqwest::Client,
     base: &str,
@@ -99,12 +101,19 @@ pub async fn mixed(
 ) -> anyhow::Result<(Vec<Sample>, f64)> {
     let deadline = Instant::now() + Duration::from_secs(args.duration_s);
     let tokens = credentials.map(|c| Arc::new((c.players.clone(), c.service.clone())));
+    let start = Instant::now();
+    let schedule = (args.rate > 0.0).then(|| Schedule {
+        start,
+        interval: Duration::from_secs_f64(args.concurrency as f64 / args.rate),
+        // Clients start staggered across one interval, so the total offered load is even.
+        offset: Duration::from_secs_f64(1.0 / args.rate),
+    });
     let clients: Vec<_> = (0..args.concurrency)
         .map(|worker| {
             let (http, base, users) = (http.clone(), base.to_string(), users.clone());
             let tokens = tokens.clone();
             tokio::spawn(async move {
-                client_loop(worker as u64, http, base, users, tokens, deadline).await
+                client_loop(worker as u64, http, base, users, tokens, schedule, deadline).await
             })
         })
         .collect();
@@ -116,18 +125,36 @@ pub async fn mixed(
     Ok((samples, started.elapsed().as_secs_f64()))
 }
 
-/// One client: requests from the mix until the deadline.
+/// An open loop's timetable: client `w`'s `k`-th request is due at
+/// `start + w × offset + k × interval`.
+#[derive(Debug, Clone, Copy)]
+struct Schedule {
+    start: Instant,
+    interval: Duration,
+    offset: Duration,
+}
+
+/// One client: requests from the mix until the deadline, each as soon as the last was
+/// answered, or when the schedule says (latency then counts from that time).
 async fn client_loop(
     worker: u64,
     http: reqwest::Client,
     base: String,
     users: Arc<Vec<String>>,
     tokens: Option<Arc<(Vec<String>, String)>>,
+    schedule: Option<Schedule>,
     deadline: Instant,
 ) -> anyhow::Result<Vec<Sample>> {
     let mut rng = rand::rngs::SmallRng::seed_from_u64(worker);
     let mut samples = Vec::new();
-    while Instant::now() < deadline {
+    for sent in 0u32.. {
+        let due = schedule.map(|s| s.start + s.offset * worker as u32 + s.interval * sent);
+        if due.unwrap_or_else(Instant::now) >= deadline {
+            break;
+        }
+        if let Some(due) = due {
+            tokio::time::sleep_until(due.into()).await;
+        }
         let index = rng.random_range(0..users.len());
         let user = &users[index];
         let mut roll = rng.random_range(0..100);
@@ -152,7 +179,7 @@ async fn client_loop(
             let value = if op == 3 { &tokens.1 } else { &tokens.0[index] };
             request = request.header(reqwest::header::AUTHORIZATION, value);
         }
-        let started = Instant::now();
+        let started = due.unwrap_or_else(Instant::now);
         let response = request.send().await?;
         let ok = response.status().is_success();
         response.bytes().await?;
