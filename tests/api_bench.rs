@@ -35,11 +35,13 @@ async fn the_api_bench_runs_a_small_mixed_load_with_auth_off_and_on_without_erro
         assert!(run.requests_per_s > 0.0 && run.p50_ms > 0.0);
     }
     assert!(report.auth_overhead_p50_pct.is_some());
+
+    // In the same test: both runs use the bench's one scratch schema.
+    the_open_loop_offers_the_rate_it_is_given().await;
 }
 
 /// Open loop: the clients keep to the offered rate's schedule, whatever the server could take,
 /// so the answered rate is the offered one (a closed loop of 4 clients sends thousands per s).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_open_loop_offers_the_rate_it_is_given() {
     let args = ApiBenchArgs {
         users: 50,
