@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod migrate;
 pub mod offsets;
 pub mod periodic;
+mod pipelined_transaction;
 pub mod progress;
 pub mod progress_query;
 pub mod queue_stats;

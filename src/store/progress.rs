@@ -1,13 +1,14 @@
 //! The flush engine: one coalesced batch of progress updates, its dead letters and its
 //! partition offsets, written in one transaction.
 //!
-//! Per flush: `BEGIN` → binary `COPY` of the updates into the connection's temp staging table →
-//! then, pipelined (sent at once, run in order, one wait): the fenced offset move (first, so its
-//! row locks order concurrent flushes of the same partitions), the dead letters, one `MERGE`
-//! statement (`sql/progress/merge.sql`) and its result → why rows were skipped (when any were)
-//! → the planner settings back to the session's and a `goal.completed` job per goal that
-//! completed (when any did) → `COMMIT`. Five round trips in all, seven with skipped rows and
-//! completions. The staging table is created once per pooled connection
+//! Per flush, three round trips: `BEGIN` and the start of a binary `COPY` into the
+//! connection's temp staging table ([`PipelinedTransaction`]) → the COPY's rows, then, in the
+//! same write (run in order, one wait): the planner settings, the fenced offset move (first of
+//! the writes, so its row locks order concurrent flushes of the same partitions), the dead
+//! letters, one `MERGE` statement (`sql/progress/merge.sql`) and its result → `COMMIT`. One
+//! more when rows were skipped (why) and when goals completed (the planner settings back to
+//! the session's and a `goal.completed` job per goal), and one before the COPY with
+//! de-duplication on. The staging table is created once per pooled connection
 //! ([`SESSION_SETUP`], run by [`super::connect`]'s pools) and emptied by every commit.
 
 use std::collections::HashSet;
@@ -15,20 +16,23 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use deadpool_postgres::{Client, GenericClient};
+use deadpool_postgres::Client;
 use futures::{SinkExt, TryFutureExt};
+use tokio_postgres::CopyInSink;
 
-use super::binary_copy::BinaryCopyBuf;
 use super::dead_letters::{self, DeadLetter};
 use super::jobs;
 use super::offsets::{self, OffsetMove};
+use super::pipelined_transaction::PipelinedTransaction;
 use super::seen_events::{self, BatchEvent};
 use super::StoreError;
 use crate::catalog::{Catalog, GoalRef};
 use crate::db::timed;
 use crate::telemetry::labels::Statement;
 use crate::types::{reward, NewJob, QueueSettings};
-use crate::update::{Change, ProgressUpdate};
+use crate::update::ProgressUpdate;
+
+mod stage;
 
 /// What every pooled connection runs when opened: the flush's temp staging table.
 pub const SESSION_SETUP: &str = include_str!("../../sql/progress/stage.sql");
@@ -39,11 +43,6 @@ const INSERTED_SO_FAR: &str = include_str!("../../sql/progress/inserted_so_far.s
 const MERGE: &str = include_str!("../../sql/progress/merge.sql");
 const MERGE_RESULT: &str = include_str!("../../sql/progress/merge_result.sql");
 const SKIP_REASONS: &str = include_str!("../../sql/progress/skip_reasons.sql");
-
-/// Columns of a staging row (`sql/progress/stage.sql`).
-const STAGE_FIELDS: i16 = 11;
-/// Rough size of one encoded staging row, to size the COPY buffer once.
-const STAGE_ROW_BYTES: usize = 140;
 
 /// Everything one flush writes.
 #[derive(Debug, Clone, Copy)]
@@ -214,19 +213,20 @@ impl ProgressStore {
         batch: &FlushBatch<'_>,
         commit: bool,
     ) -> Result<FlushOutcome, StoreError> {
-        let tx = client.transaction().await?;
+        let mut tx = PipelinedTransaction::new(client);
+        let client = tx.client();
         let mut duplicates = 0;
         let deduplicated: Vec<ProgressUpdate>;
         let mut updates = batch.updates;
         if let Some(window) = self.dedup_window.filter(|_| !batch.events.events.is_empty()) {
-            let seen = self.claim_events(&tx, batch, window).await?;
+            let seen = tx.run(self.claim_events(client, batch, window)).await?;
             if !seen.is_empty() {
                 duplicates = seen.len() as u64;
                 deduplicated = without(batch, &seen);
                 updates = &deduplicated;
             }
         }
-        let (payload, staged) = self.encode(updates, batch.now);
+        let (payload, staged) = stage::encode(self.catalog.goals(), updates, batch.now);
         let mut outcome = FlushOutcome {
             staged: staged as u64,
             copy_bytes: payload.len() as u64,
@@ -234,53 +234,77 @@ impl ProgressStore {
             ..FlushOutcome::default()
         };
         if staged == 0 {
-            offsets::store(&tx, batch.group_id, batch.offsets).await?;
-            outcome.dead_letters = dead_letters::insert(&tx, batch.dead_letters).await?;
+            let dead_letters = tx
+                .run(async {
+                    let (fence, dead_letters) = futures::join!(
+                        offsets::store(client, batch.group_id, batch.offsets),
+                        dead_letters::insert(client, batch.dead_letters),
+                    );
+                    fence?;
+                    dead_letters
+                })
+                .await?;
+            outcome.dead_letters = dead_letters;
             finish(tx, commit).await?;
             return Ok(outcome);
         }
-        timed(Statement::ProgressCopy, async {
-            let copy = tx.prepare_cached(COPY_STAGE).await?;
-            let sink = tx.copy_in(&copy).await?;
-            futures::pin_mut!(sink);
-            sink.send(payload).await?;
-            sink.finish().await
-        })
+        // Every statement of the flush is prepared before the COPY starts (cached per
+        // connection after the first flush): during the COPY the connection sends nothing
+        // else, so a statement still to prepare then would wait for the COPY it follows.
+        let (copy, merge, result, inserted_so_far) = timed(
+            Statement::ProgressCopy,
+            tx.run(async {
+                let (copy, merge, result, inserted_so_far, (), ()) = futures::try_join!(
+                    client.prepare_cached(COPY_STAGE).map_err(StoreError::from),
+                    client.prepare_cached(MERGE).map_err(StoreError::from),
+                    client.prepare_cached(MERGE_RESULT).map_err(StoreError::from),
+                    client.prepare_cached(INSERTED_SO_FAR).map_err(StoreError::from),
+                    offsets::prepare(client),
+                    dead_letters::prepare(client),
+                )?;
+                let copy = client.copy_in::<_, bytes::Bytes>(&copy).await?;
+                Ok((copy, merge, result, inserted_so_far))
+            }),
+        )
         .await?;
-        // Evidence for the chaos scenarios that a kill landed between the COPY and the COMMIT.
-        tracing::debug!(rows = staged, "flush staged");
+        futures::pin_mut!(copy);
+        let mut payload = Some(payload);
         if !self.flush_delay.is_zero() {
+            // Test-only: the rows staged for good before the pause, as the chaos scenarios
+            // expect (their evidence is the log line below); the merge then goes without them.
+            send_rows(copy.as_mut(), &mut payload).await?;
+            tracing::debug!(rows = staged, "flush staged");
             tokio::time::sleep(self.flush_delay).await;
         }
 
-        // Everything else is sent at once and runs in this order; the client waits once. The
-        // offset fence comes first, so its row locks order flushes of the same partitions. Every
-        // statement is prepared beforehand (cached per connection after the first flush): a
-        // statement still to prepare would send its Parse first and run after the merge.
-        let (merge, result, inserted_so_far, (), ()) = futures::try_join!(
-            tx.prepare_cached(MERGE).map_err(StoreError::from),
-            tx.prepare_cached(MERGE_RESULT).map_err(StoreError::from),
-            tx.prepare_cached(INSERTED_SO_FAR).map_err(StoreError::from),
-            offsets::prepare(&tx),
-            dead_letters::prepare(&tx),
-        )?;
+        // The COPY's rows and everything after them are sent at once and run in this order; the
+        // client waits once. The offset fence comes first after the planner settings, so its row
+        // locks order flushes of the same partitions.
         let now: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&batch.now];
         // Wait for every reply, then take the first error in statement order: once one statement
         // fails, the ones after it fail with "transaction aborted", which must not hide the
         // cause (a retryable error would otherwise look like a data error).
-        // Timed as one: the fence, the dead letters and the merge share one round trip.
-        let (settings, fence, dead_letters, inserted_before, merged, row) =
+        // Timed as one: the rest of the COPY, the fence, the dead letters and the merge share
+        // one round trip.
+        let (copied, settings, fence, dead_letters, inserted_before, merged, row) =
             timed(Statement::ProgressMerge, async {
                 futures::join!(
-                    tx.batch_execute(PLAN_SETTINGS),
-                    offsets::store(&tx, batch.group_id, batch.offsets),
-                    dead_letters::insert(&tx, batch.dead_letters),
-                    tx.query_one(&inserted_so_far, &[]),
-                    tx.execute(&merge, &now),
-                    tx.query_one(&result, &now),
+                    send_rows(copy.as_mut(), &mut payload),
+                    client.batch_execute(PLAN_SETTINGS),
+                    offsets::store(client, batch.group_id, batch.offsets),
+                    dead_letters::insert(client, batch.dead_letters),
+                    client.query_one(&inserted_so_far, &[]),
+                    client.execute(&merge, &now),
+                    client.query_one(&result, &now),
                 )
             })
             .await;
+        copied?;
+        if self.flush_delay.is_zero() {
+            // Evidence for the chaos scenarios that a kill landed between the COPY and the
+            // COMMIT.
+            tracing::debug!(rows = staged, "flush staged");
+        }
         settings?;
         fence?;
         let dead_letters = dead_letters?;
@@ -304,8 +328,8 @@ impl ProgressStore {
         if merged < outcome.staged {
             let skipped = (outcome.staged - merged) as i64;
             let row = timed(Statement::ProgressSkipReasons, async {
-                let reasons = tx.prepare_cached(SKIP_REASONS).await?;
-                tx.query_one(&reasons, &[&batch.now, &skipped]).await
+                let reasons = client.prepare_cached(SKIP_REASONS).await?;
+                client.query_one(&reasons, &[&batch.now, &skipped]).await
             })
             .await?;
             outcome.skipped = Skipped {
@@ -319,8 +343,8 @@ impl ProgressStore {
                 outcome.completed.iter().map(|c| self.completion_job(c, batch.now)).collect();
             // The planner settings go back first, in the same round trip.
             let (defaults, ids) = futures::join!(
-                tx.batch_execute(PLAN_DEFAULTS),
-                jobs::enqueue(&tx, settings, &jobs)
+                client.batch_execute(PLAN_DEFAULTS),
+                jobs::enqueue(client, settings, &jobs)
             );
             defaults?;
             outcome.jobs_enqueued = ids?.iter().flatten().count() as u64;
@@ -333,7 +357,7 @@ impl ProgressStore {
     /// most): one round trip. Returns the indexes of the events already applied.
     async fn claim_events(
         &self,
-        tx: &deadpool_postgres::Transaction<'_>,
+        client: &Client,
         batch: &FlushBatch<'_>,
         window: Duration,
     ) -> Result<Vec<usize>, StoreError> {
@@ -341,8 +365,8 @@ impl ProgressStore {
         let limit = events.len() as i64;
         timed(Statement::ProgressDedup, async {
             let (seen, expired) = futures::join!(
-                seen_events::claim(tx, events, batch.now, window),
-                seen_events::expire(tx, batch.now, window, limit),
+                seen_events::claim(client, events, batch.now, window),
+                seen_events::expire(client, batch.now, window, limit),
             );
             expired?;
             seen
@@ -354,52 +378,6 @@ impl ProgressStore {
     fn completion_job(&self, completed: &CompletedGoal, now: DateTime<Utc>) -> NewJob {
         let goal = self.catalog.goal(completed.goal);
         reward::job(&completed.user_id, goal, goal.rotation.period_end(now))
-    }
-
-    /// Encodes the updates as staging rows: sorted by key, repeated keys folded in their
-    /// original (Kafka) order so no key reaches the merge twice. Returns the payload and the
-    /// number of rows.
-    fn encode(&self, updates: &[ProgressUpdate], now: DateTime<Utc>) -> (bytes::Bytes, usize) {
-        let goals = self.catalog.goals();
-        let mut order: Vec<&ProgressUpdate> = updates.iter().collect();
-        // Stable: equal keys keep their relative (Kafka) order for the fold below.
-        order.sort_by(|a, b| {
-            (&*a.user_id, goals[a.goal as usize].goal_id.as_str())
-                .cmp(&(&*b.user_id, goals[b.goal as usize].goal_id.as_str()))
-        });
-        let mut expires: Vec<Option<Option<DateTime<Utc>>>> = vec![None; goals.len()];
-        let mut copy = BinaryCopyBuf::with_capacity(order.len() * STAGE_ROW_BYTES);
-        let mut rows = order.iter().peekable();
-        while let Some(first) = rows.next() {
-            let mut change = first.change;
-            while let Some(next) =
-                rows.next_if(|n| n.user_id == first.user_id && n.goal == first.goal)
-            {
-                change.absorb(&next.change);
-            }
-            let goal = &goals[first.goal as usize];
-            let expires_at =
-                *expires[first.goal as usize].get_or_insert_with(|| goal.rotation.period_end(now));
-            copy.row(STAGE_FIELDS);
-            copy.text(&first.user_id);
-            copy.text(&goal.goal_id);
-            copy.int2(goal.mode.code());
-            copy.int8(goal.target);
-            copy.bool(goal.default_assigned);
-            copy.opt_timestamptz(expires_at);
-            let (first_value, first_delta, last_value, max_value, delta_sum) = match change {
-                Change::Absolute { last, max } => (None, None, Some(last), Some(max), None),
-                Change::Relative { first_value, first_delta, last, max } => {
-                    (Some(first_value), Some(first_delta), Some(last), Some(max), None)
-                }
-                Change::Increment { sum } => (None, None, None, None, Some(sum)),
-            };
-            for field in [first_value, first_delta, last_value, max_value, delta_sum] {
-                copy.opt_int8(field);
-            }
-        }
-        let staged = copy.rows();
-        (copy.finish(), staged)
     }
 }
 
@@ -420,11 +398,22 @@ fn without(batch: &FlushBatch<'_>, seen: &[usize]) -> Vec<ProgressUpdate> {
         .collect()
 }
 
-async fn finish(tx: deadpool_postgres::Transaction<'_>, commit: bool) -> Result<(), StoreError> {
+async fn finish(tx: PipelinedTransaction<'_>, commit: bool) -> Result<(), StoreError> {
     if commit {
-        tx.commit().await?;
+        tx.commit().await
     } else {
-        tx.rollback().await?;
+        tx.rollback().await
+    }
+}
+
+/// Sends the COPY's rows, if not sent yet, and ends the COPY.
+async fn send_rows(
+    mut copy: std::pin::Pin<&mut CopyInSink<bytes::Bytes>>,
+    payload: &mut Option<bytes::Bytes>,
+) -> Result<(), StoreError> {
+    if let Some(payload) = payload.take() {
+        copy.send(payload).await?;
+        copy.finish().await?;
     }
     Ok(())
 }

@@ -1,0 +1,92 @@
+//! A flush is one transaction even when it never finishes: dropped mid-way (its future
+//! cancelled) or failed, it writes nothing and hands its connection back outside any
+//! transaction, ready for the next flush. The flush sends `BEGIN` together with its first
+//! statements rather than waiting for it, so the roll-back on drop is its own.
+
+mod support;
+
+use std::time::Duration;
+
+use deadpool_postgres::Client;
+use goalstream::store::{FlushBatch, OffsetMove, ProgressStore, StoreError};
+use goalstream::update::ProgressUpdate;
+use support::fixtures::{catalog, event, rows, Clock};
+use support::TestDb;
+
+fn batch<'a>(
+    now: chrono::DateTime<chrono::Utc>,
+    updates: &'a [ProgressUpdate],
+    offsets: &'a [OffsetMove],
+) -> FlushBatch<'a> {
+    FlushBatch {
+        events: Default::default(),
+        now,
+        updates,
+        group_id: "g",
+        offsets,
+        dead_letters: &[],
+    }
+}
+
+/// Whether the session runs its statements outside an explicit transaction: a statement
+/// alone in its transaction starts when the transaction does.
+async fn outside_transaction(client: &Client) -> bool {
+    client.query_one("SELECT now() = statement_timestamp()", &[]).await.unwrap().get(0)
+}
+
+#[tokio::test]
+async fn a_flush_dropped_after_its_copy_writes_nothing_and_frees_its_connection() {
+    let db = TestDb::new(2).await;
+    let mut client = db.pool.get().await.unwrap();
+    let store = ProgressStore::new(catalog());
+    let slow = store.clone().with_flush_delay(Duration::from_secs(5));
+    let c = store.catalog().clone();
+    let mut clock = Clock::new();
+    let updates = event(&c, "u1", "kills", None, Some(3));
+
+    // The slow flush stages its rows, then sleeps before its merge: dropped there.
+    let now = clock.tick();
+    let cancelled = tokio::time::timeout(
+        Duration::from_millis(500),
+        slow.flush(&mut client, &batch(now, &updates, &[])),
+    )
+    .await;
+    assert!(cancelled.is_err(), "the flush was still sleeping after its COPY");
+
+    assert!(outside_transaction(&client).await, "the dropped flush's transaction was rolled back");
+    let staged: i64 =
+        client.query_one("SELECT count(*) FROM goalstream_stage", &[]).await.unwrap().get(0);
+    assert_eq!(staged, 0, "the staged rows went with the roll-back");
+    assert!(rows(&db.pool).await.is_empty(), "nothing merged");
+
+    // The same connection flushes the same updates normally afterwards.
+    let outcome = store.flush(&mut client, &batch(clock.tick(), &updates, &[])).await.unwrap();
+    assert_eq!(outcome.inserted, 1);
+    assert!(outside_transaction(&client).await);
+    let all = rows(&db.pool).await;
+    assert_eq!(all[&("u1".to_string(), "kills-20".to_string())].progress, 3);
+}
+
+#[tokio::test]
+async fn a_fenced_flush_writes_nothing_and_frees_its_connection() {
+    let db = TestDb::new(2).await;
+    let mut client = db.pool.get().await.unwrap();
+    let store = ProgressStore::new(catalog());
+    let c = store.catalog().clone();
+    let mut clock = Clock::new();
+    let updates = event(&c, "u1", "kills", None, Some(3));
+    let first = [OffsetMove { topic: "t".into(), partition: 0, expected: None, next: 10 }];
+    store.flush(&mut client, &batch(clock.tick(), &updates, &first)).await.unwrap();
+
+    // Expects the partition where it was before the first flush: another owner moved it.
+    let stale = [OffsetMove { topic: "t".into(), partition: 0, expected: None, next: 20 }];
+    let fenced = store.flush(&mut client, &batch(clock.tick(), &updates, &stale)).await;
+    assert!(matches!(fenced, Err(StoreError::Fenced { .. })), "got {fenced:?}");
+
+    assert!(outside_transaction(&client).await, "the fenced flush's transaction was rolled back");
+    let all = rows(&db.pool).await;
+    assert_eq!(all[&("u1".to_string(), "kills-20".to_string())].progress, 3, "applied once");
+    let outcome = store.flush(&mut client, &batch(clock.tick(), &updates, &[])).await.unwrap();
+    assert_eq!(outcome.updated, 1);
+    assert_eq!(rows(&db.pool).await[&("u1".to_string(), "kills-20".to_string())].progress, 6);
+}
