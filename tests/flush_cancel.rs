@@ -12,6 +12,7 @@ use goalstream::store::{FlushBatch, OffsetMove, ProgressStore, StoreError};
 use goalstream::update::ProgressUpdate;
 use support::fixtures::{catalog, event, rows, Clock};
 use support::TestDb;
+use tokio_postgres::SimpleQueryMessage;
 
 fn batch<'a>(
     now: chrono::DateTime<chrono::Utc>,
@@ -28,16 +29,23 @@ fn batch<'a>(
     }
 }
 
-/// Whether the session runs its statements outside an explicit transaction: a statement
-/// alone in its transaction starts when the transaction does.
+/// Whether the session runs its statements outside an explicit transaction: a statement sent
+/// alone (simple protocol, one message) in its own transaction starts when the transaction
+/// does; inside a transaction begun earlier, `now()` is older.
 async fn outside_transaction(client: &Client) -> bool {
-    client.query_one("SELECT now() = statement_timestamp()", &[]).await.unwrap().get(0)
+    let messages = client.simple_query("SELECT now() = statement_timestamp()").await.unwrap();
+    let row = messages.iter().find_map(|m| match m {
+        SimpleQueryMessage::Row(row) => Some(row.get(0) == Some("t")),
+        _ => None,
+    });
+    row.expect("one row")
 }
 
 #[tokio::test]
 async fn a_flush_dropped_after_its_copy_writes_nothing_and_frees_its_connection() {
     let db = TestDb::new(2).await;
     let mut client = db.pool.get().await.unwrap();
+    assert!(outside_transaction(&client).await, "a fresh connection");
     let store = ProgressStore::new(catalog());
     let slow = store.clone().with_flush_delay(Duration::from_secs(5));
     let c = store.catalog().clone();
