@@ -1,7 +1,7 @@
 //! The fuzz corpus replayed in CI (issue 19): every file under `fuzz/corpus/<target>/` (seeds
 //! and what `cargo fuzz` found; scripts/fuzz.sh) through the same bodies the fuzz targets run
-//! (`fuzz/src/lib.rs`): the built-in event decoder, the mapped JSON decoder and the catalog
-//! parser answer garbage with an error, never a panic.
+//! (`fuzz/src/lib.rs`): the built-in event decoder, the mapped JSON decoder, the Avro decoder
+//! and the catalog parser answer garbage with an error, never a panic.
 
 #[path = "../fuzz/src/lib.rs"]
 mod targets;
@@ -31,9 +31,10 @@ fn replay(target: &str, body: Body) -> (usize, Vec<String>) {
 
 #[test]
 fn every_corpus_input_is_answered_without_a_panic() {
-    let targets: [(&str, Body); 3] = [
+    let targets: [(&str, Body); 4] = [
         ("event_decoder", targets::event_decoder),
         ("mapped_decoder", targets::mapped_decoder),
+        ("avro_decoder", targets::avro_decoder),
         ("catalog_parser", targets::catalog_parser),
     ];
     for (target, body) in targets {
@@ -51,6 +52,12 @@ fn the_bodies_check_what_they_promise() {
         br#"{"type":"match_end","player":{"id":"p-1"},"stats":{"kills":2},"match":{"ended_at_ms":1,"duration_min":3}}"#,
     );
     targets::catalog_parser(goalstream::catalog::EXAMPLE.as_bytes());
+    let avro = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/avro_decoder/match_end"),
+    )
+    .unwrap();
+    targets::avro_decoder(&avro);
+    targets::avro_decoder(&avro[..avro.len() / 2]);
     targets::event_decoder(b"\xff\x00");
     targets::catalog_parser(b"{");
 }

@@ -5,7 +5,10 @@
 
 use std::sync::OnceLock;
 
+use goalstream::catalog::mapping::avro::AvroSchema;
+use goalstream::catalog::mapping::{AvroSource, Format};
 use goalstream::catalog::{check_external_id, Catalog, EXAMPLE, MAX_ID_LEN};
+use goalstream::ingest::codec::confluent;
 use goalstream::ingest::event::DEFAULT_MAX_PAYLOAD_BYTES;
 use goalstream::ingest::mapper::Mapped;
 use goalstream::ingest::record::decode_event;
@@ -28,6 +31,50 @@ pub fn event_decoder(data: &[u8]) {
 /// The example catalog's mapping of `match-events` (`ingest::mapper`).
 pub fn mapped_decoder(data: &[u8]) {
     check_decoded(decode_event(catalog(), MAPPED_TOPIC, data, DEFAULT_MAX_PAYLOAD_BYTES));
+}
+
+/// A topic read as Avro through a registry (its schema, `tests/fixtures/match.avsc`, cached
+/// under id 1: nothing is fetched).
+pub const AVRO_TOPIC: &str = "match-avro";
+
+/// The Avro schema the fuzzed datums are read with.
+pub const AVRO_SCHEMA: &str = include_str!("../../tests/fixtures/match.avsc");
+
+fn avro_catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| {
+        let mut file: serde_json::Value = serde_json::from_str(EXAMPLE).expect("JSON");
+        file["mappings"] = serde_json::json!([{
+            "topic": AVRO_TOPIC,
+            "format": {"type": "avro", "registry": {"url": "http://127.0.0.1:9"}},
+            "when": [{"path": "/type", "equals": "match_end"}],
+            "player_id": "/player/id",
+            "event_id": "/event_id",
+            "timestamp": {"path": "/ts_ms", "format": "epoch_ms"},
+            "stats": [
+                {"stat_code": "wins", "kind": "delta", "constant": 1,
+                 "when": [{"path": "/result", "equals": "WIN"}]},
+                {"stat_code": "kills", "kind": "delta", "path": "/stats/kills"},
+                {"stat_code": "minutes_played", "kind": "delta", "path": "/counters/minutes"},
+                {"stat_code": "level", "kind": "absolute", "path": "/player/level", "optional": true},
+                {"stat_code": "ranked_score", "kind": "absolute", "path": "/stats/score",
+                 "when": [{"path": "/tags/0", "equals": "ranked"}, {"path": "/mode", "exists": true}]}
+            ]
+        }]);
+        let catalog = Catalog::parse(&file.to_string(), None).expect("the Avro catalog is valid");
+        let Format::Avro(format) = catalog.mappings().format_of(AVRO_TOPIC) else { panic!() };
+        let AvroSource::Registry(registry) = &format.source else { panic!() };
+        registry.preload(1, AvroSchema::parse(AVRO_SCHEMA).expect("the fixture schema parses"));
+        catalog
+    })
+}
+
+/// An Avro datum (the input, framed with schema id 1) through the registry's cached schema and
+/// the mapping (`ingest::codec::avro`, `ingest::mapper`).
+pub fn avro_decoder(data: &[u8]) {
+    let mut payload = confluent::header(1, None);
+    payload.extend_from_slice(data);
+    check_decoded(decode_event(avro_catalog(), AVRO_TOPIC, &payload, DEFAULT_MAX_PAYLOAD_BYTES));
 }
 
 /// The catalog parser and validator (`Catalog::from_json`).

@@ -5,15 +5,17 @@
 //! A topic without a mapping keeps the built-in shape (`event_id`, `user_id`, `stat_code`,
 //! `value` | `delta`, `ts`).
 
+pub mod avro;
 pub mod format;
 mod pointer;
+pub mod registry;
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use serde::Deserialize;
 
-pub use format::{Format, Wire};
+pub use format::{AvroFormat, AvroSource, Format, Wire};
 pub use pointer::{Pointer, Segment};
 
 use format::FormatFile;
@@ -274,13 +276,23 @@ pub(super) fn build(
             let why = "only the topic's first mapping names its format";
             return Err(error(format!("{at}.format"), why));
         }
-        if let Format::Protobuf(proto) = &mappings.formats[group] {
-            for path in paths(&mapping) {
-                proto.check_path(path).map_err(|why| error(at.clone(), why))?;
-            }
+        for path in paths(&mapping) {
+            let checked = match &mappings.formats[group] {
+                Format::Json => Ok(()),
+                Format::Protobuf(proto) => proto.check_path(path),
+                Format::Avro(avro) => avro.check_path(path),
+            };
+            checked.map_err(|why| error(at.clone(), why))?;
         }
         mappings.grouped[group].push(mapping.clone());
         mappings.list.push(mapping);
+    }
+    for (group, format) in mappings.grouped.iter().zip(&mappings.formats) {
+        if let Format::Avro(format::AvroFormat { source: AvroSource::Registry(registry), .. }) =
+            format
+        {
+            registry.set_paths(group.iter().flat_map(paths).cloned().collect());
+        }
     }
     Ok(mappings)
 }

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args;
 
-use crate::catalog::mapping::{Condition, Format, Scalar, Source, StatKind, Test, Wire};
+use crate::catalog::mapping::{
+    AvroSource, Condition, Format, Scalar, Source, StatKind, Test, Wire,
+};
 use crate::catalog::{Catalog, Mapping};
 use crate::ingest::event::DEFAULT_MAX_PAYLOAD_BYTES;
 use crate::ingest::record::decode_event;
@@ -67,9 +69,21 @@ fn summary(catalog: &Catalog, path: &Path) {
 
 fn print_mapping(m: &Mapping, format: &Format) {
     println!("  topic {}{}", m.topic, when(&m.when, " when "));
-    if let Format::Protobuf(proto) = format {
-        let wire = if proto.wire == Wire::Confluent { ", Confluent-framed" } else { "" };
-        println!("    format     protobuf {}{wire}", proto.message.full_name());
+    match format {
+        Format::Json => {}
+        Format::Protobuf(proto) => {
+            let wire = if proto.wire == Wire::Confluent { ", Confluent-framed" } else { "" };
+            println!("    format     protobuf {}{wire}", proto.message.full_name());
+        }
+        Format::Avro(avro) => match &avro.source {
+            AvroSource::Registry(registry) => {
+                println!("    format     avro, schemas by id from the registry {}", registry.url());
+            }
+            AvroSource::File(schema) => {
+                let wire = if avro.wire == Wire::Confluent { ", Confluent-framed" } else { "" };
+                println!("    format     avro {} (schema file){wire}", schema.name());
+            }
+        },
     }
     println!("    player_id  {}", m.player_id);
     match &m.event_id {

@@ -26,6 +26,7 @@ use super::flusher::Control;
 use super::offsets::Partition;
 use super::record::{Body, Input, Record};
 use super::repeated_warning::RepeatedWarning;
+use super::schema_hold::SchemaHolds;
 use super::tally::Tally;
 use crate::catalog::Catalog;
 use crate::config::print::mask_secrets;
@@ -219,7 +220,9 @@ impl PollLoop {
         let mut behind_since: Option<Instant> = None;
         let mut tally = Tally::default();
         let mut kafka_errors = RepeatedWarning::new(REPEATED_ERROR_LOG_INTERVAL);
+        let mut holds = SchemaHolds::default();
         while !self.intake_stop.is_cancelled() {
+            holds.release(&self.consumer, &self.catalog, &mut pending_seeks);
             self.serve_control(&mut pending_seeks);
             let behind = send_chunks(&senders, &mut chunks, false);
             let now = Instant::now();
@@ -241,10 +244,12 @@ impl PollLoop {
             while let Some(result) = next {
                 match result {
                     Ok(message) => {
-                        let record = self.to_record(&message, &mut topics);
-                        tally.record(&record);
-                        let worker = IngestContext::worker_of(&record.partition, senders.len());
-                        chunks[worker].push(record);
+                        // None: its partition is held for a schema (read again later).
+                        if let Some(record) = self.to_record(&message, &mut topics, &mut holds) {
+                            tally.record(&record);
+                            let worker = IngestContext::worker_of(&record.partition, senders.len());
+                            chunks[worker].push(record);
+                        }
                         polled += 1;
                     }
                     Err(KafkaError::MessageConsumption(RDKafkaErrorCode::OffsetOutOfRange)) => {
@@ -281,11 +286,13 @@ impl PollLoop {
         }
     }
 
+    /// The message as a record, or `None` when its partition is held (see [`SchemaHolds`]).
     fn to_record(
         &self,
         message: &BorrowedMessage<'_>,
         topics: &mut HashMap<String, Arc<str>>,
-    ) -> Record {
+        holds: &mut SchemaHolds,
+    ) -> Option<Record> {
         let topic = match topics.get(message.topic()) {
             Some(topic) => topic.clone(),
             None => {
@@ -297,15 +304,14 @@ impl PollLoop {
         let partition: Partition = (topic, message.partition());
         let payload = message.payload().unwrap_or_default();
         let max_bytes = self.config.max_payload_bytes;
-        let body = Body::decode(&self.catalog, &partition.0, message.key(), payload, max_bytes);
-        Record {
-            epoch: self.consumer.context().epoch(&partition),
-            partition,
-            offset: message.offset(),
-            timestamp_ms: message.timestamp().to_millis(),
-            bytes: payload.len(),
-            body,
+        let epoch = self.consumer.context().epoch(&partition);
+        let offset = message.offset();
+        if !holds.admit(&self.consumer, &self.catalog, &partition, epoch, offset, payload) {
+            return None;
         }
+        let body = Body::decode(&self.catalog, &partition.0, message.key(), payload, max_bytes);
+        let timestamp_ms = message.timestamp().to_millis();
+        Some(Record { epoch, partition, offset, timestamp_ms, bytes: payload.len(), body })
     }
 
     fn set_paused(&self, pause: bool) {

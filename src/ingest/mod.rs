@@ -14,6 +14,8 @@
 //!   writes the previous batch (retries, poison rows, fencing).
 //! - [`consumer`]: the `BaseConsumer` thread (decode, route, pause, commit, re-seek) and
 //!   `context`: its rebalance callbacks (stored offsets on assign, bounded flush on revoke).
+//! - `schema_hold`: partitions the consumer holds at an Avro payload whose schema the
+//!   registry has not answered for yet.
 //! - [`pipeline`]: consumer + workers started together, stopped in stages.
 //! - [`dead_letter_replay`]: a dead letter sent through decode → buffer → flush again (the
 //!   CLI's `dead-letters replay` and the web UI), at most once.
@@ -32,6 +34,7 @@ pub mod offsets;
 pub mod pipeline;
 pub mod record;
 mod repeated_warning;
+mod schema_hold;
 pub mod security;
 mod tally;
 mod writer;

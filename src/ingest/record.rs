@@ -2,7 +2,7 @@
 
 use tokio::sync::oneshot;
 
-use super::codec::protobuf;
+use super::codec::{avro, protobuf};
 use super::event::decode;
 use super::mapper::{self, JsonDocument, Mapped, StatValue};
 use super::offsets::Partition;
@@ -121,8 +121,31 @@ fn decode_mapped(
             mapper::apply(mappings, &JsonDocument(value))
         }
         Format::Protobuf(proto) => mapper::apply(mappings, &protobuf::decode(proto, payload)?),
+        Format::Avro(format) => {
+            let (schema, datum) = avro::schema_for(format, payload, avro::command_wait())?;
+            mapper::apply(mappings, &avro::decode(&schema, datum)?)
+        }
     };
     mapped.map_err(|error| error.to_string())
+}
+
+/// The schema id `payload` of `topic` waits for: its topic reads Avro by a registry that has
+/// not answered for that id yet (the fetch is started). The consumer holds the partition at
+/// this payload instead of decoding it: nothing after it is decoded or committed until the
+/// registry answers.
+pub fn pending_schema(catalog: &Catalog, topic: &str, payload: &[u8]) -> Option<u32> {
+    match catalog.mappings().with_format(topic) {
+        Some((_, Format::Avro(format))) => avro::pending_schema(format, payload),
+        _ => None,
+    }
+}
+
+/// Whether `topic` reads Avro by a registry that has not answered for schema `id` yet.
+pub fn schema_pending(catalog: &Catalog, topic: &str, id: u32) -> bool {
+    match catalog.mappings().with_format(topic) {
+        Some((_, Format::Avro(format))) => avro::id_pending(format, id),
+        _ => false,
+    }
 }
 
 /// A message to a flush worker, in Kafka order per partition.

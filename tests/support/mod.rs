@@ -11,6 +11,7 @@ pub mod http;
 pub mod kafka;
 pub mod pg_cluster;
 pub mod pg_proxy;
+pub mod registry;
 pub mod tansu;
 pub mod ui;
 

@@ -1,14 +1,18 @@
-//! A topic's wire format (docs/FORMATS.md): JSON (the default) or Protobuf read with a
-//! descriptor set. Loaded and
-//! checked at start: the descriptor file, the message name, and every path of the topic's
-//! mappings against the message's fields.
+//! A topic's wire format (docs/FORMATS.md): JSON (the default), Protobuf read with a
+//! descriptor set, or Avro with a schema registry or a schema file. Loaded and checked at
+//! start: the descriptor file, the message name, the schema file, the registry's URL and
+//! credentials, and every path of the topic's mappings against the message's fields (against
+//! a registry's schemas: when each is fetched).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use prost_reflect::{DescriptorPool, Kind, MessageDescriptor};
 use serde::Deserialize;
 
+use super::avro::AvroSchema;
 use super::pointer::Pointer;
+use super::registry::Registry;
 
 /// How a topic's payloads are framed on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -29,6 +33,26 @@ pub enum Format {
     Json,
     /// Protobuf messages of one type.
     Protobuf(ProtobufFormat),
+    /// Avro datums.
+    Avro(AvroFormat),
+}
+
+/// An Avro topic: where its schemas come from, and how payloads are framed.
+#[derive(Debug, Clone)]
+pub struct AvroFormat {
+    /// The registry or the schema file.
+    pub source: AvroSource,
+    /// Confluent-framed (always with a registry) or plain.
+    pub wire: Wire,
+}
+
+/// Where an Avro topic's schema comes from.
+#[derive(Debug, Clone)]
+pub enum AvroSource {
+    /// Fetched by the schema id each payload carries.
+    Registry(Arc<Registry>),
+    /// One schema, read from a file at start.
+    File(Arc<AvroSchema>),
 }
 
 /// A Protobuf topic: which message its payloads are, and how they are framed.
@@ -49,6 +73,7 @@ impl Format {
         match self {
             Format::Json => "json",
             Format::Protobuf(_) => "protobuf",
+            Format::Avro(_) => "avro",
         }
     }
 }
@@ -64,6 +89,25 @@ pub(in crate::catalog) enum FormatFile {
         #[serde(default)]
         wire: Wire,
     },
+    Avro {
+        #[serde(default)]
+        registry: Option<RegistryFile>,
+        #[serde(default)]
+        schema: Option<String>,
+        #[serde(default)]
+        wire: Option<Wire>,
+    },
+}
+
+/// A registry as written: its URL and where its basic-auth `user:password` is.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(in crate::catalog) struct RegistryFile {
+    url: String,
+    #[serde(default)]
+    basic_auth_file: Option<String>,
+    #[serde(default)]
+    basic_auth_env: Option<String>,
 }
 
 impl FormatFile {
@@ -87,6 +131,79 @@ impl FormatFile {
                 let indexes = message_indexes(&descriptor);
                 Ok(Format::Protobuf(ProtobufFormat { message: descriptor, wire: *wire, indexes }))
             }
+            FormatFile::Avro { registry, schema, wire } => avro(registry, schema, *wire, base),
+        }
+    }
+}
+
+fn avro(
+    registry: &Option<RegistryFile>,
+    schema: &Option<String>,
+    wire: Option<Wire>,
+    base: Option<&Path>,
+) -> Result<Format, (&'static str, String)> {
+    let relative = |file: &str| base.map_or_else(|| file.into(), |b| b.join(file));
+    let source = match (registry, schema) {
+        (Some(registry), None) => {
+            if wire == Some(Wire::Plain) {
+                return Err((
+                    "wire",
+                    "a registry's payloads carry their schema id: `confluent`".into(),
+                ));
+            }
+            let credentials = match (&registry.basic_auth_file, &registry.basic_auth_env) {
+                (Some(_), Some(_)) => {
+                    let why = "give at most one of `basic_auth_file` and `basic_auth_env`";
+                    return Err(("registry", why.into()));
+                }
+                (Some(file), None) => {
+                    let path = relative(file);
+                    let text = std::fs::read_to_string(&path).map_err(|error| {
+                        (
+                            "registry.basic_auth_file",
+                            format!("cannot read {}: {error}", path.display()),
+                        )
+                    })?;
+                    Some(text.trim().to_string())
+                }
+                (None, Some(var)) => Some(std::env::var(var).map_err(|_| {
+                    ("registry.basic_auth_env", format!("environment variable {var} is not set"))
+                })?),
+                (None, None) => None,
+            };
+            let client =
+                Registry::new(&registry.url, credentials).map_err(|why| ("registry", why))?;
+            return Ok(Format::Avro(AvroFormat {
+                source: AvroSource::Registry(Arc::new(client)),
+                wire: Wire::Confluent,
+            }));
+        }
+        (None, Some(file)) => {
+            let path = relative(file);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|error| ("schema", format!("cannot read {}: {error}", path.display())))?;
+            let parsed = AvroSchema::parse(&text).map_err(|error| {
+                ("schema", format!("{} is not an Avro schema: {error}", path.display()))
+            })?;
+            AvroSource::File(Arc::new(parsed))
+        }
+        _ => {
+            return Err((
+                "type",
+                "an Avro format needs exactly one of `registry` and `schema`".into(),
+            ))
+        }
+    };
+    Ok(Format::Avro(AvroFormat { source, wire: wire.unwrap_or_default() }))
+}
+
+impl AvroFormat {
+    /// Checks `path` against the schema file now; a registry checks it against each schema
+    /// it fetches.
+    pub fn check_path(&self, path: &Pointer) -> Result<(), String> {
+        match &self.source {
+            AvroSource::File(schema) => schema.check_path(path),
+            AvroSource::Registry(_) => Ok(()),
         }
     }
 }
