@@ -20,6 +20,7 @@ use crate::harness::bench::api::ApiBenchArgs;
 use crate::harness::bench::console::ConsoleBenchArgs;
 use crate::harness::bench::flush::FlushBenchArgs;
 use crate::harness::bench::jobs::JobsBenchArgs;
+use crate::harness::bench::scale::ScaleBenchArgs;
 use crate::telemetry::{LogFormat, TelemetryConfig};
 
 /// Challenge-progress stream processor: Kafka telemetry in, exactly-once goal progress in
@@ -173,4 +174,11 @@ pub enum BenchCommand {
     /// REST enqueue, and the wake-up of an idle listener. Scratch schema
     /// goalstream_bench_console.
     Console(ConsoleBenchArgs),
+    /// Cost per event against the number of players: for each count a schema
+    /// (goalstream_scale_<N>) populated once with every default goal of every player (COPY,
+    /// untimed, reused by later runs), then the pipeline at a fixed rate over uniform and
+    /// Zipf-skewed players: durable events/s, event→durable p50/p99, shared-buffer hit ratio,
+    /// WAL bytes and server CPU per event, bytes per (player, goal). The server must run on
+    /// this machine (its processes' CPU is read from /proc).
+    Scale(ScaleBenchArgs),
 }

@@ -134,6 +134,9 @@ pub struct DbConfig {
     pub session: SessionSettings,
     /// Connect timeout overriding the URL's `connect_timeout`.
     pub connect_timeout: Option<Duration>,
+    /// Server settings for every session, `(name, value)` (e.g. a benchmark's
+    /// `effective_cache_size`), sent at connection start.
+    pub settings: Vec<(String, String)>,
 }
 
 impl DbConfig {
@@ -145,7 +148,14 @@ impl DbConfig {
             search_path: None,
             session: SessionSettings::default(),
             connect_timeout: None,
+            settings: Vec::new(),
         }
+    }
+
+    /// The same settings, with server setting `name` set to `value` in every session.
+    pub fn with_setting(mut self, name: &str, value: &str) -> Self {
+        self.settings.push((name.to_string(), value.to_string()));
+        self
     }
 
     /// The same settings with `pool_size` connections.
@@ -198,6 +208,18 @@ impl DbConfig {
         }
         if let Some(timeout) = self.session.idle_in_transaction_timeout {
             options.push(format!("-c idle_in_transaction_session_timeout={}", timeout.as_millis()));
+        }
+        for (name, value) in &self.settings {
+            let plain = |text: &str| {
+                !text.is_empty()
+                    && text.chars().all(|c| c.is_ascii_alphanumeric() || "_.".contains(c))
+            };
+            if !plain(name) || !plain(value) {
+                return Err(DbError::Config(format!(
+                    "invalid session setting {name:?} = {value:?} (letters, digits, '_' and '.' only)"
+                )));
+            }
+            options.push(format!("-c {name}={value}"));
         }
         if !options.is_empty() {
             config.options(options.join(" "));

@@ -74,6 +74,12 @@ async fn run(cli: Cli, matches: ArgMatches, file: Option<ConfigFile>) -> ExitCod
         Command::Bench(BenchCommand::Console(args)) => {
             harness::bench::console::run(&db, args).await.map(drop)
         }
+        Command::Bench(BenchCommand::Scale(args)) => match commands::load_catalog(catalog) {
+            Ok(catalog) => {
+                harness::bench::scale::run(&db, std::sync::Arc::new(catalog), args).await.map(drop)
+            }
+            Err(error) => Err(error),
+        },
         Command::Bench(BenchCommand::Flush(args)) => {
             harness::bench::flush::run(&db, args).await.map(drop)
         }

@@ -11,7 +11,7 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::ClientConfig;
 
-use super::synthetic::Synthetic;
+use super::synthetic::{Synthetic, SyntheticEvent};
 
 /// Events handed to librdkafka before waiting for their delivery reports.
 const WINDOW: usize = 10_000;
@@ -34,11 +34,23 @@ pub fn producer(brokers: &str, options: &[(String, String)]) -> Result<FuturePro
     config.create()
 }
 
+/// A stream of events to produce: [`Synthetic`], or the scale benchmark's players.
+pub trait EventSource {
+    /// The next event.
+    fn next_event(&mut self) -> SyntheticEvent;
+}
+
+impl EventSource for Synthetic {
+    fn next_event(&mut self) -> SyntheticEvent {
+        Synthetic::next_event(self)
+    }
+}
+
 /// What was produced.
 #[derive(Debug)]
-pub struct Produced {
-    /// The stream (its delta sums are the expected progress).
-    pub stream: Synthetic,
+pub struct Produced<S = Synthetic> {
+    /// The stream (a [`Synthetic`]'s delta sums are the expected progress).
+    pub stream: S,
     /// Events delivered.
     pub events: u64,
     /// `(partition, offset)` of every malformed event.
@@ -47,14 +59,14 @@ pub struct Produced {
 
 /// Sends `events` events from `stream` to `topic`, at most `rate` per second (0: no limit),
 /// counting deliveries in `sent`.
-pub async fn send_events(
+pub async fn send_events<S: EventSource>(
     producer: FutureProducer,
     topic: String,
-    mut stream: Synthetic,
+    mut stream: S,
     events: u64,
     rate: u64,
     sent: Arc<AtomicU64>,
-) -> Result<Produced, KafkaError> {
+) -> Result<Produced<S>, KafkaError> {
     let started = Instant::now();
     let window = match rate {
         0 => WINDOW,

@@ -37,6 +37,12 @@ pub async fn recreate_schema(client: &Client, name: &str) -> Result<(), StoreErr
     Ok(())
 }
 
+/// Creates schema `name` unless it exists (its contents are kept).
+pub async fn create_schema(client: &Client, name: &str) -> Result<(), StoreError> {
+    client.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(name))).await?;
+    Ok(())
+}
+
 /// Drops schema `name` and everything in it, if it exists.
 pub async fn drop_schema(client: &Client, name: &str) -> Result<(), StoreError> {
     let statement = format!(

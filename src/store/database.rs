@@ -67,6 +67,21 @@ impl Scratch {
             let client = db::connect_once(base, None).await?;
             admin::recreate_schema(&client, schema).await?;
         }
+        Self::migrated(base, schema).await
+    }
+
+    /// Creates `schema` when missing, keeping what it holds, migrates it, and opens a pool
+    /// working in it with `base`'s settings (a benchmark's population reused across runs).
+    pub async fn open(base: &DbConfig, schema: &str) -> Result<Scratch, StoreError> {
+        ensure_database(base).await?;
+        {
+            let client = db::connect_once(base, None).await?;
+            admin::create_schema(&client, schema).await?;
+        }
+        Self::migrated(base, schema).await
+    }
+
+    async fn migrated(base: &DbConfig, schema: &str) -> Result<Scratch, StoreError> {
         let config = base.clone().with_search_path(schema);
         let pool = connect(&config).await?;
         migrate::migrate(&mut pool.get().await?).await?;

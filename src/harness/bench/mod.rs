@@ -6,6 +6,7 @@ pub mod console;
 pub mod flush;
 pub mod gate;
 pub mod jobs;
+pub mod scale;
 mod stats;
 
 pub use stats::percentile_ms;

@@ -268,7 +268,7 @@ pub async fn run(
 
 /// Waits until the consumer was assigned its partitions, so that the first events' latency
 /// does not include joining the group.
-async fn wait_for_assignment(stats: &IngestStats) -> anyhow::Result<()> {
+pub async fn wait_for_assignment(stats: &IngestStats) -> anyhow::Result<()> {
     let started = Instant::now();
     while IngestStats::get(&stats.rebalances) == 0 {
         anyhow::ensure!(
@@ -283,7 +283,7 @@ async fn wait_for_assignment(stats: &IngestStats) -> anyhow::Result<()> {
 }
 
 /// Waits until `events` records are durable; false after `timeout`.
-async fn wait_for_durable(stats: &IngestStats, events: u64, timeout: Duration) -> bool {
+pub async fn wait_for_durable(stats: &IngestStats, events: u64, timeout: Duration) -> bool {
     let started = Instant::now();
     while IngestStats::get(&stats.durable) < events {
         if started.elapsed() > timeout {

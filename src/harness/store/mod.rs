@@ -1,7 +1,9 @@
 //! The harness's SQL, kept out of the product's store layer: [`baseline`], the write patterns
-//! the flush benchmark compares against (seed 004), and [`checks`], the reads the load and
-//! chaos verdicts are based on. Statements in `sql/harness/`.
+//! the flush benchmark compares against (seed 004); [`checks`], the reads the load and chaos
+//! verdicts are based on; [`scale`], the scale benchmark's population and counters.
+//! Statements in `sql/harness/`.
 
 pub mod baseline;
 pub mod checks;
 pub mod console;
+pub mod scale;
