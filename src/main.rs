@@ -32,7 +32,13 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli, matches: ArgMatches, file: Option<ConfigFile>) -> ExitCode {
-    telemetry::init(&cli.global.telemetry());
+    let mut telemetry = cli.global.telemetry();
+    if matches!(cli.command, Command::Bench(_) | Command::Load(_)) {
+        // A bench or a load run serves thousands of requests a second: one log line each
+        // would flood the terminal and cost the run's own CPU. RUST_LOG still overrides.
+        telemetry.default_filter.push_str(",goalstream::telemetry::events::http=warn");
+    }
+    telemetry::init(&telemetry);
     let db = cli.global.db_config();
     // The default catalog path, not given and missing, is the example only for the commands
     // that try goalstream out; a given path must exist.
