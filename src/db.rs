@@ -130,6 +130,8 @@ pub struct DbConfig {
     /// Schema to work in instead of the URL's default (benchmarks and tests use scratch
     /// schemas); sets the session's `search_path`.
     pub search_path: Option<String>,
+    /// Database to work in instead of the URL's (the shard simulation's one per group).
+    pub database: Option<String>,
     /// Session timeouts.
     pub session: SessionSettings,
     /// Connect timeout overriding the URL's `connect_timeout`.
@@ -146,6 +148,7 @@ impl DbConfig {
             url: url.into(),
             pool_size,
             search_path: None,
+            database: None,
             session: SessionSettings::default(),
             connect_timeout: None,
             settings: Vec::new(),
@@ -176,6 +179,12 @@ impl DbConfig {
         self
     }
 
+    /// The same settings, in database `name` of the same server.
+    pub fn with_database(mut self, name: impl Into<String>) -> Self {
+        self.database = Some(name.into());
+        self
+    }
+
     /// The TLS parameters of the URL (`sslmode`, `sslrootcert`, `sslcert`, `sslkey`).
     pub fn tls(&self) -> Result<TlsSettings, DbError> {
         TlsSettings::from_params(&params::take(&self.url, tls::KEYS).params)
@@ -191,6 +200,9 @@ impl DbConfig {
             .parse()
             .map_err(|error| DbError::Config(format!("invalid DATABASE_URL: {error}")))?;
         config.ssl_mode(tls.negotiation());
+        if let Some(database) = &self.database {
+            config.dbname(database);
+        }
         match (self.connect_timeout, config.get_connect_timeout()) {
             (Some(timeout), _) => config.connect_timeout(timeout),
             (None, Some(_)) => &mut config,

@@ -35,7 +35,8 @@
 //!   (Protobuf, Confluent framing) for it, [`ingest::consumer`] is the
 //!   consumer thread (its rebalance callbacks live in `ingest::context`), [`ingest::buffer`]
 //!   coalesces, [`ingest::offsets`] tracks positions, [`ingest::flusher`] writes, and
-//!   [`ingest::pipeline`] starts and stops them together.
+//!   [`ingest::pipeline`] starts and stops them together; [`ingest::placement`] routes
+//!   partitions to workers and pools, by [`ingest::shard`]'s layout on a distributed Postgres.
 //! - [`store`]: the only module with SQL. [`store::progress`] is the flush engine (binary COPY
 //!   into a per-connection temp table, one MERGE, offsets and dead letters in the same
 //!   transaction); [`store::seen_events`] the event ids applied within the de-duplication

@@ -247,7 +247,8 @@ impl PollLoop {
                         // None: its partition is held for a schema (read again later).
                         if let Some(record) = self.to_record(&message, &mut topics, &mut holds) {
                             tally.record(&record);
-                            let worker = IngestContext::worker_of(&record.partition, senders.len());
+                            let worker =
+                                self.consumer.context().worker_of(&record.partition, senders.len());
                             chunks[worker].push(record);
                         }
                         polled += 1;

@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use deadpool_postgres::Pool;
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, RebalanceProtocol};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
@@ -17,6 +16,7 @@ use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use tokio::sync::{mpsc, oneshot};
 
 use super::offsets::Partition;
+use super::placement::Placement;
 use super::record::Input;
 use super::repeated_warning::RepeatedWarning;
 use crate::retry::Backoff;
@@ -30,7 +30,8 @@ use crate::telemetry::IngestStats;
 /// State the callbacks share with the poll loop (same thread; the mutexes are uncontended).
 pub struct IngestContext {
     pub(super) runtime: tokio::runtime::Handle,
-    pub(super) pool: Pool,
+    /// Which worker owns a partition, and where its stored offset is.
+    pub(super) placement: Placement,
     pub(super) group_id: String,
     /// Inputs of the flush workers; `None` once shutdown closed them.
     pub(super) workers: Mutex<Option<Vec<mpsc::Sender<Input>>>>,
@@ -167,10 +168,8 @@ impl ConsumerContext for IngestContext {
 
 impl IngestContext {
     /// The worker that owns a partition.
-    pub(super) fn worker_of(partition: &Partition, workers: usize) -> usize {
-        let topic_hash =
-            partition.0.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
-        topic_hash.wrapping_add(partition.1 as usize) % workers.max(1)
+    pub(super) fn worker_of(&self, partition: &Partition, workers: usize) -> usize {
+        self.placement.worker_of(partition, workers)
     }
 
     /// The current seek epoch of a partition.
@@ -199,7 +198,7 @@ impl IngestContext {
                 }
             }
             let epoch = epochs.entry(partition.clone()).and_modify(|e| *e += 1).or_insert(0);
-            per_worker[Self::worker_of(partition, workers.len())].push((
+            per_worker[self.worker_of(partition, workers.len())].push((
                 partition.clone(),
                 offset,
                 *epoch,
@@ -223,10 +222,7 @@ impl IngestContext {
         let deadline = std::time::Instant::now() + self.assign_timeout;
         let mut backoff = Backoff::default();
         loop {
-            let result = self.runtime.block_on(async {
-                let client = self.pool.get().await?;
-                store::offsets::load(&client, &self.group_id, &topics).await
-            });
+            let result = self.runtime.block_on(self.read_stored(partitions, &topics));
             match result {
                 Ok(stored) => return Some(stored),
                 Err(error) => {
@@ -243,6 +239,27 @@ impl IngestContext {
         }
     }
 
+    /// Stored offsets of the partitions' topics, from each pool that holds some of them.
+    async fn read_stored(
+        &self,
+        partitions: &[Partition],
+        topics: &[String],
+    ) -> Result<HashMap<(String, i32), i64>, store::StoreError> {
+        let mut stored = HashMap::new();
+        for (index, pool) in self.placement.pools() {
+            let held = |p: &Partition| self.placement.pool_index(p) == index;
+            if !partitions.iter().any(held) {
+                continue;
+            }
+            let client = pool.get().await?;
+            let found = store::offsets::load(&client, &self.group_id, topics).await?;
+            stored.extend(found.into_iter().filter(|((topic, partition), _)| {
+                held(&(Arc::<str>::from(topic.as_str()), *partition))
+            }));
+        }
+        Ok(stored)
+    }
+
     fn revoke(&self, partitions: &[Partition], lost: bool) {
         let Some(workers) = self.workers.lock().expect("not poisoned").clone() else { return };
         // Logged before the workers flush (the `partitions released` line comes after): the
@@ -250,7 +267,7 @@ impl IngestContext {
         tracing::info!(partitions = ?names(partitions), lost, "revoke started: flushing first");
         let mut per_worker: Vec<Vec<Partition>> = vec![Vec::new(); workers.len()];
         for partition in partitions {
-            per_worker[Self::worker_of(partition, workers.len())].push(partition.clone());
+            per_worker[self.worker_of(partition, workers.len())].push(partition.clone());
         }
         let mut waits = Vec::new();
         for (worker, partitions) in workers.iter().zip(per_worker) {

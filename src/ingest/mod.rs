@@ -16,7 +16,10 @@
 //!   `context`: its rebalance callbacks (stored offsets on assign, bounded flush on revoke).
 //! - `schema_hold`: partitions the consumer holds at an Avro payload whose schema the
 //!   registry has not answered for yet.
-//! - [`pipeline`]: consumer + workers started together, stopped in stages.
+//! - [`pipeline`]: consumer + workers started together, stopped in stages;
+//!   [`placement`]: which worker owns a partition and which pool it writes through, and
+//!   [`shard`]: the shard layout of a distributed Postgres (Citus) that placement can align
+//!   flushes with (docs/SCALING.md).
 //! - [`dead_letter_replay`]: a dead letter sent through decode → buffer → flush again (the
 //!   CLI's `dead-letters replay` and the web UI), at most once.
 //! - `tally`: the consumer thread's per-topic counts of a poll round, emitted as events
@@ -32,9 +35,11 @@ pub mod flusher;
 pub mod mapper;
 pub mod offsets;
 pub mod pipeline;
+pub mod placement;
 pub mod record;
 mod repeated_warning;
 mod schema_hold;
 pub mod security;
+pub mod shard;
 mod tally;
 mod writer;

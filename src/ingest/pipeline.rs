@@ -15,6 +15,7 @@ use super::buffer::BufferConfig;
 use super::consumer::{ConsumerConfig, PollLoop, REPEATED_ERROR_LOG_INTERVAL};
 use super::context::IngestContext;
 use super::flusher::{Flusher, FlusherConfig, DEFAULT_REVOKE_TIMEOUT};
+use super::placement::Placement;
 use super::repeated_warning::RepeatedWarning;
 use crate::store::ProgressStore;
 use crate::telemetry::IngestStats;
@@ -79,6 +80,18 @@ impl Pipeline {
         pool: Pool,
         stats: Arc<IngestStats>,
     ) -> Result<Pipeline, KafkaError> {
+        Self::start_placed(config, store, Placement::single(pool), stats)
+    }
+
+    /// [`Pipeline::start`] with partitions routed by `placement` (shard-aligned flushes); at
+    /// least [`Placement::workers`] flush workers.
+    pub fn start_placed(
+        config: PipelineConfig,
+        store: ProgressStore,
+        placement: Placement,
+        stats: Arc<IngestStats>,
+    ) -> Result<Pipeline, KafkaError> {
+        let workers = placement.workers(config.workers);
         let store = match config.flush_delay.is_zero() {
             true => store,
             false => store.with_flush_delay(config.flush_delay),
@@ -89,9 +102,9 @@ impl Pipeline {
         };
         let hard_stop = CancellationToken::new();
         let (control_tx, control_rx) = mpsc::unbounded_channel();
-        let mut inputs = Vec::with_capacity(config.workers);
-        let mut workers = Vec::with_capacity(config.workers);
-        for worker in 0..config.workers {
+        let mut inputs = Vec::with_capacity(workers);
+        let mut tasks = Vec::with_capacity(workers);
+        for worker in 0..workers {
             let (tx, rx) = mpsc::channel(DEFAULT_CHANNEL_CHUNKS);
             inputs.push(tx);
             let flusher = Flusher::new(
@@ -102,17 +115,17 @@ impl Pipeline {
                     revoke_timeout: config.revoke_timeout,
                 },
                 store.clone(),
-                pool.clone(),
+                placement.pool_of_worker(worker).clone(),
                 rx,
                 control_tx.clone(),
                 stats.clone(),
                 hard_stop.clone(),
             );
-            workers.push(tokio::spawn(flusher.run()));
+            tasks.push(tokio::spawn(flusher.run()));
         }
         let context = IngestContext {
             runtime: tokio::runtime::Handle::current(),
-            pool,
+            placement,
             group_id: config.consumer.group_id.clone(),
             workers: Mutex::new(Some(inputs)),
             epochs: Mutex::new(Default::default()),
@@ -142,7 +155,7 @@ impl Pipeline {
             .expect("spawn the consumer thread");
         Ok(Pipeline {
             poll_thread: Some(poll_thread),
-            workers,
+            workers: tasks,
             intake_stop,
             exit,
             hard_stop,
