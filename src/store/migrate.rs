@@ -70,6 +70,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0011_periodic.sql",
         sql: include_str!("../../sql/0011_periodic.sql"),
     },
+    Migration {
+        version: 12,
+        name: "0012_shard_keys.sql",
+        sql: include_str!("../../sql/0012_shard_keys.sql"),
+    },
 ];
 
 const LOCK: &str = include_str!("../../sql/migrate/lock.sql");
