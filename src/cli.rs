@@ -21,6 +21,7 @@ use crate::harness::bench::console::ConsoleBenchArgs;
 use crate::harness::bench::flush::FlushBenchArgs;
 use crate::harness::bench::jobs::JobsBenchArgs;
 use crate::harness::bench::scale::ScaleBenchArgs;
+use crate::harness::bench::shards::ShardsBenchArgs;
 use crate::telemetry::{LogFormat, TelemetryConfig};
 
 /// Challenge-progress stream processor: Kafka telemetry in, exactly-once goal progress in
@@ -181,4 +182,10 @@ pub enum BenchCommand {
     /// WAL bytes and server CPU per event, bytes per (player, goal). The server must run on
     /// this machine (its processes' CPU is read from /proc).
     Scale(ScaleBenchArgs),
+    /// A distributed Postgres (Citus) simulated on this server: K shard groups as K databases
+    /// (goalstream_shard_<g>), the pipeline with a flush worker per group owning the partitions
+    /// p with p mod K = g, the producer partitioning players by the hash Citus places rows by.
+    /// Per group: events, rows, flushes, flushes writing another group (must be 0); imbalance
+    /// and exactly-once per run, uniform and Zipf players (docs/SCALING.md).
+    Shards(ShardsBenchArgs),
 }

@@ -86,6 +86,12 @@ async fn run(cli: Cli, matches: ArgMatches, file: Option<ConfigFile>) -> ExitCod
             }
             Err(error) => Err(error),
         },
+        Command::Bench(BenchCommand::Shards(args)) => match commands::load_catalog(catalog) {
+            Ok(catalog) => {
+                harness::bench::shards::run(&db, std::sync::Arc::new(catalog), args).await.map(drop)
+            }
+            Err(error) => Err(error),
+        },
         Command::Bench(BenchCommand::Flush(args)) => {
             harness::bench::flush::run(&db, args).await.map(drop)
         }

@@ -81,6 +81,10 @@ pub async fn send_events<S: EventSource>(
             let event = stream.next_event();
             loop {
                 let record = FutureRecord::to(&topic).key(&event.key).payload(&event.payload);
+                let record = match event.partition {
+                    Some(partition) => record.partition(partition),
+                    None => record,
+                };
                 match producer.send_result(record) {
                     Ok(delivery) => {
                         deliveries.push((event.malformed, delivery));

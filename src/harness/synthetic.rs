@@ -26,6 +26,15 @@ pub struct SyntheticEvent {
     pub payload: Vec<u8>,
     /// Whether the payload is malformed on purpose.
     pub malformed: bool,
+    /// The partition to send it to; `None`: the producer's partitioner picks one by key.
+    pub partition: Option<i32>,
+}
+
+impl SyntheticEvent {
+    /// A well-formed event for player `key`, partitioned by key.
+    pub fn good(key: String, payload: String) -> Self {
+        SyntheticEvent { key, payload: payload.into_bytes(), malformed: false, partition: None }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -99,7 +108,12 @@ impl Synthetic {
         let user = ((r * r) * self.users as f64) as usize % self.users;
         let key = Self::user_id(user);
         if self.rng.random_bool(self.bad_ratio) {
-            return SyntheticEvent { payload: self.malformed(&key), key, malformed: true };
+            return SyntheticEvent {
+                payload: self.malformed(&key),
+                key,
+                malformed: true,
+                partition: None,
+            };
         }
         if self.ts.is_empty() || self.produced.is_multiple_of(TS_EVERY) {
             self.ts = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
@@ -110,7 +124,7 @@ impl Synthetic {
             let payload = format!(
                 r#"{{"event_id":"e{id}","user_id":"{key}","stat_code":"{UNKNOWN_STAT}","delta":1,"ts":"{ts}"}}"#
             );
-            return SyntheticEvent { key, payload: payload.into_bytes(), malformed: false };
+            return SyntheticEvent::good(key, payload);
         }
         let index = self.rng.random_range(0..self.stats.len());
         let stat = &self.stats[index];
@@ -132,7 +146,7 @@ impl Synthetic {
             r#"{{"event_id":"e{id}","user_id":"{key}","stat_code":"{}"{fields},"ts":"{ts}"}}"#,
             stat.code
         );
-        SyntheticEvent { key, payload: payload.into_bytes(), malformed: false }
+        SyntheticEvent::good(key, payload)
     }
 
     /// Sum of the deltas sent per (player, stat) for stats that increment goals read. Built on

@@ -7,6 +7,7 @@ pub mod flush;
 pub mod gate;
 pub mod jobs;
 pub mod scale;
+pub mod shards;
 mod stats;
 
 pub use stats::percentile_ms;

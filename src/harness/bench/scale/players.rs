@@ -140,18 +140,31 @@ impl ScaleStream {
     }
 }
 
-impl EventSource for ScaleStream {
-    fn next_event(&mut self) -> SyntheticEvent {
+impl ScaleStream {
+    /// The stats the stream's events increment, by index.
+    pub fn stats(&self) -> &[String] {
+        &self.stats
+    }
+
+    /// The next event, with its player number and the index of its stat.
+    pub fn next_drawn(&mut self) -> (u64, usize, SyntheticEvent) {
         self.produced += 1;
         if self.ts.is_empty() || self.produced.is_multiple_of(TS_EVERY) {
             self.ts = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         }
-        let key = player_id(self.next_player());
-        let stat = &self.stats[self.rng.random_range(0..self.stats.len())];
+        let player = self.next_player();
+        let key = player_id(player);
+        let index = self.rng.random_range(0..self.stats.len());
         let payload = format!(
-            r#"{{"event_id":"{}-{}","user_id":"{key}","stat_code":"{stat}","delta":1,"ts":"{}"}}"#,
-            self.run, self.produced, self.ts
+            r#"{{"event_id":"{}-{}","user_id":"{key}","stat_code":"{}","delta":1,"ts":"{}"}}"#,
+            self.run, self.produced, self.stats[index], self.ts
         );
-        SyntheticEvent { key, payload: payload.into_bytes(), malformed: false }
+        (player, index, SyntheticEvent::good(key, payload))
+    }
+}
+
+impl EventSource for ScaleStream {
+    fn next_event(&mut self) -> SyntheticEvent {
+        self.next_drawn().2
     }
 }
