@@ -38,7 +38,10 @@ fn assert_exactly_once(r: &RunResult) {
     assert_eq!(r.durable, r.events, "{r:?}");
     assert!(r.exactly_once, "{r:?}");
     assert_eq!(r.groups.iter().map(|g| g.events).sum::<i64>(), r.events as i64);
-    assert!(r.groups.iter().all(|g| g.flushes > 0 && g.events > 0 && g.rows > 0), "{r:?}");
+    assert!(
+        r.groups.iter().all(|g| g.flushes > 0 && g.events > 0 && g.rows > 0 && g.rows_written > 0),
+        "{r:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -52,6 +55,7 @@ async fn aligned_flushes_write_one_shard_group_and_every_event_lands_once() {
     assert_eq!(uniform.misplaced_rows, 0, "{uniform:?}");
     assert!(uniform.event_imbalance <= 0.10, "{uniform:?}");
     assert!(uniform.row_imbalance <= 0.10, "{uniform:?}");
+    assert!(uniform.write_imbalance <= 0.10, "{uniform:?}");
 
     let zipf = simulate(&schema, Skew::Zipf, true, 10_000).await;
     assert_exactly_once(&zipf);

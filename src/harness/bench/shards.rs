@@ -3,9 +3,10 @@
 //! database of its own; the real pipeline runs with a flush worker and a pool per group, every
 //! partition owned by the worker of its group (partition p → group p mod K); the producer
 //! sends each player's events to a partition of the player's group, by the hash Citus places
-//! rows by. Reported per group: events, rows, flushes, flushes that wrote another group's rows
-//! (must be 0), rows in the wrong group; per run the imbalance (busiest group over the mean,
-//! minus 1) and whether every event was applied exactly once, uniform and Zipf players.
+//! rows by. Reported per group: events, rows held and written, flushes, flushes that wrote
+//! another group's rows (must be 0), rows in the wrong group; per run the imbalance (busiest
+//! group over the mean, minus 1) and whether every event was applied exactly once, uniform and
+//! Zipf players.
 //!
 //! - [`stream`]: the partitioned events and what each row should hold.
 //! - [`run`](mod@run): one run.
@@ -167,27 +168,36 @@ pub fn text(report: &ShardsReport) -> String {
             if r.drained { "" } else { " (NOT drained)" }
         ));
         out.push_str(&format!(
-            "{:>6} {:>10} {:>7} {:>9} {:>8} {:>12} {:>10}\n",
-            "group", "events", "share", "rows", "flushes", "multi-group", "misplaced"
+            "{:>6} {:>10} {:>7} {:>10} {:>10} {:>8} {:>12} {:>10}\n",
+            "group",
+            "events",
+            "share",
+            "rows held",
+            "written",
+            "flushes",
+            "multi-group",
+            "misplaced"
         ));
         let total = r.groups.iter().map(|g| g.events).sum::<i64>().max(1) as f64;
         for g in &r.groups {
             out.push_str(&format!(
-                "{:>6} {:>10} {:>6.1}% {:>9} {:>8} {:>12} {:>10}\n",
+                "{:>6} {:>10} {:>6.1}% {:>10} {:>10} {:>8} {:>12} {:>10}\n",
                 g.group,
                 g.events,
                 g.events as f64 / total * 100.0,
                 g.rows,
+                g.rows_written,
                 g.flushes,
                 g.multi_group_flushes,
                 g.misplaced_rows
             ));
         }
         out.push_str(&format!(
-            "imbalance (max/mean - 1): events {:.1} %, rows {:.1} %; flushes {} of which \
-             multi-group {}; exactly once: {} ({} wrong, {} missing rows)\n",
+            "imbalance (max/mean - 1): events {:.1} %, rows held {:.1} %, rows written {:.1} %; \
+             flushes {} of which multi-group {}; exactly once: {} ({} wrong, {} missing rows)\n",
             r.event_imbalance * 100.0,
             r.row_imbalance * 100.0,
+            r.write_imbalance * 100.0,
             r.flushes,
             r.multi_group_flushes,
             if r.exactly_once { "yes" } else { "NO" },

@@ -22,6 +22,8 @@ pub struct GroupCounts {
     pub rows: i64,
     /// Transactions that wrote progress or offsets: the flushes.
     pub transactions: i64,
+    /// Progress rows those transactions wrote (inserted or updated), in all.
+    pub rows_written: i64,
     /// Of those, the ones that wrote another shard group's rows, or several groups'.
     pub multi_group: i64,
 }
@@ -44,7 +46,8 @@ pub async fn group_counts<C: GenericClient>(
         events: row.get(0),
         rows: row.get(1),
         transactions: row.get(2),
-        multi_group: row.get(3),
+        rows_written: row.get(3),
+        multi_group: row.get(4),
     })
 }
 

@@ -77,6 +77,9 @@ pub struct GroupResult {
     pub rows: i64,
     /// Transactions that wrote it: its flushes.
     pub flushes: i64,
+    /// Progress rows its flushes wrote (a hot player's events coalesce into one row write
+    /// per goal and flush): the group's share of the database work.
+    pub rows_written: i64,
     /// Flushes that wrote rows of another group (or of several).
     pub multi_group_flushes: i64,
     /// Progress rows whose player Citus would place in another group.
@@ -106,6 +109,8 @@ pub struct RunResult {
     pub event_imbalance: f64,
     /// Rows of the fullest group over the mean, minus 1.
     pub row_imbalance: f64,
+    /// Rows written by the busiest group's flushes over the mean, minus 1.
+    pub write_imbalance: f64,
     /// Flushes in all.
     pub flushes: i64,
     /// Flushes that wrote more than one shard group, in all (0 is the point).
@@ -204,6 +209,7 @@ async fn drive(
             events: counts.events,
             rows: counts.rows,
             flushes: counts.transactions,
+            rows_written: counts.rows_written,
             multi_group_flushes: counts.multi_group,
             misplaced_rows,
         });
@@ -220,6 +226,7 @@ async fn drive(
         drained,
         event_imbalance: imbalance(groups.iter().map(|g| g.events)),
         row_imbalance: imbalance(groups.iter().map(|g| g.rows)),
+        write_imbalance: imbalance(groups.iter().map(|g| g.rows_written)),
         flushes: groups.iter().map(|g| g.flushes).sum(),
         multi_group_flushes: groups.iter().map(|g| g.multi_group_flushes).sum(),
         misplaced_rows: groups.iter().map(|g| g.misplaced_rows).sum(),
