@@ -164,6 +164,22 @@ impl Mappings {
     pub fn all(&self) -> &[Mapping] {
         &self.list
     }
+
+    /// Moves `from`'s mappings and format to topic `to` (the load harness consumes a mapped
+    /// topic under a name of its own per run); false, changing nothing, when `from` has no
+    /// mapping or `to` has one.
+    pub fn rename_topic(&mut self, from: &str, to: &str) -> bool {
+        if self.by_topic.contains_key(to) {
+            return false;
+        }
+        let Some(at) = self.by_topic.remove(from) else { return false };
+        self.by_topic.insert(to.to_string(), at);
+        let moved = self.list.iter_mut().filter(|m| m.topic == from);
+        for mapping in self.grouped[at].iter_mut().chain(moved) {
+            mapping.topic = to.to_string();
+        }
+        true
+    }
 }
 
 /// The `mappings` entries as written.

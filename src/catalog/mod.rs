@@ -158,6 +158,11 @@ impl Catalog {
         &self.mappings
     }
 
+    /// Moves topic `from`'s mappings to topic `to` ([`Mappings::rename_topic`]).
+    pub fn rename_topic(&mut self, from: &str, to: &str) -> bool {
+        self.mappings.rename_topic(from, to)
+    }
+
     /// Goals fed by a stat.
     pub fn goals_of(&self, stat: StatRef) -> &[GoalRef] {
         &self.stat_goals[stat as usize]

@@ -137,3 +137,18 @@ fn mappings_are_validated_with_the_path_of_the_fault() {
     let got = mapping_error(&ok.replace("delta", "sum"));
     assert!(got.contains("mappings[0].stats[0].kind") && got.contains("unknown variant"), "{got}");
 }
+
+#[test]
+fn a_topic_s_mappings_can_move_to_another_topic() {
+    let mut catalog = Catalog::from_json(EXAMPLE).unwrap();
+    assert!(catalog.rename_topic("match-events", "run-42"));
+    assert!(catalog.mappings().of("match-events").is_none());
+    let moved = catalog.mappings().of("run-42").unwrap();
+    assert!(moved.iter().all(|m| m.topic == "run-42"));
+    assert!(catalog.mappings().all().iter().all(|m| m.topic != "match-events"));
+    assert_eq!(catalog.mappings().format_of("run-42").name(), "json");
+    // Nothing to move, or a target that has mappings of its own: nothing changes.
+    assert!(!catalog.rename_topic("match-events", "elsewhere"));
+    assert!(!catalog.rename_topic("run-42", "run-42"));
+    assert!(catalog.mappings().of("run-42").is_some());
+}

@@ -175,11 +175,7 @@ impl Registry {
 
     async fn fetch(&self, id: u32) -> Result<AvroSchema, Failure> {
         let url = format!("{}/schemas/ids/{id}", self.url);
-        let mut request = self.client.get(&url).header("accept", "application/json");
-        if let Some((user, password)) = self.credentials.as_deref().and_then(|c| c.split_once(':'))
-        {
-            request = request.basic_auth(user, Some(password));
-        }
+        let request = self.authorized(self.client.get(&url).header("accept", "application/json"));
         self.requests.fetch_add(1, Ordering::Relaxed);
         let outage = |error: String| Failure::Outage(format!("GET {url}: {error}"));
         let response = request.send().await.map_err(|e| outage(describe(&e)))?;
@@ -214,6 +210,42 @@ impl Registry {
             })?;
         }
         Ok(schema)
+    }
+
+    /// Registers the Avro `schema` (its JSON text) under `subject`
+    /// (`POST /subjects/{subject}/versions`, as Confluent's serializers do) and returns its id;
+    /// a registry answers the id it already holds when the schema is registered already.
+    pub async fn register(&self, subject: &str, schema: &str) -> Result<u32, String> {
+        let url = format!("{}/subjects/{subject}/versions", self.url);
+        let body = serde_json::json!({ "schema": schema }).to_string();
+        let request = self
+            .client
+            .post(&url)
+            .header("content-type", "application/vnd.schemaregistry.v1+json")
+            .header("accept", "application/json")
+            .body(body);
+        let response = self
+            .authorized(request)
+            .send()
+            .await
+            .map_err(|error| format!("POST {url}: {}", describe(&error)))?;
+        let status = response.status();
+        let answer: serde_json::Value = response.json().await.unwrap_or_default();
+        if !status.is_success() {
+            return Err(format!("POST {url}: the registry answered {status} {answer}"));
+        }
+        answer["id"]
+            .as_u64()
+            .and_then(|id| u32::try_from(id).ok())
+            .ok_or_else(|| format!("POST {url}: no schema id in the answer {answer}"))
+    }
+
+    /// `request` with the basic-auth credentials, if any.
+    fn authorized(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match self.credentials.as_deref().and_then(|c| c.split_once(':')) {
+            Some((user, password)) => request.basic_auth(user, Some(password)),
+            None => request,
+        }
     }
 
     /// Logs the outage if it is new or its last line is an interval old.

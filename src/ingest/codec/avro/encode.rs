@@ -39,10 +39,7 @@ fn put(
         (Node::Double, Value::Number(n)) => {
             out.extend_from_slice(&n.as_f64().unwrap_or_default().to_le_bytes());
         }
-        (Node::String | Node::Bytes, Value::String(s)) => {
-            long(out, s.len() as i64);
-            out.extend_from_slice(s.as_bytes());
-        }
+        (Node::String | Node::Bytes, Value::String(s)) => string(out, s),
         (Node::Fixed(size), Value::String(s)) if s.len() == *size => {
             out.extend_from_slice(s.as_bytes());
         }
@@ -84,8 +81,7 @@ fn put(
             if !object.is_empty() {
                 long(out, object.len() as i64);
                 for (key, item) in object {
-                    long(out, key.len() as i64);
-                    out.extend_from_slice(key.as_bytes());
+                    string(out, key);
                     put(schema, *values, item, out, &format!("{path}/{key}"))?;
                 }
             }
@@ -118,8 +114,14 @@ fn kind(node: &Node) -> &'static str {
     }
 }
 
-/// Appends `n` as a zig-zag varint.
-fn long(out: &mut Vec<u8>, n: i64) {
+/// Writes `s` as an Avro `string` (its length as a `long`, then its UTF-8 bytes).
+pub fn string(out: &mut Vec<u8>, s: &str) {
+    long(out, s.len() as i64);
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// Writes `n` as an Avro `long` or `int` (zig-zag varint).
+pub fn long(out: &mut Vec<u8>, n: i64) {
     let mut raw = ((n << 1) ^ (n >> 63)) as u64;
     while raw >= 0x80 {
         out.push((raw as u8) | 0x80);
