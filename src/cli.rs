@@ -19,9 +19,11 @@ use crate::db::{DbConfig, DEFAULT_DATABASE_URL};
 use crate::harness::bench::api::ApiBenchArgs;
 use crate::harness::bench::console::ConsoleBenchArgs;
 use crate::harness::bench::flush::FlushBenchArgs;
+use crate::harness::bench::formats::FormatsBenchArgs;
 use crate::harness::bench::jobs::JobsBenchArgs;
 use crate::harness::bench::scale::ScaleBenchArgs;
 use crate::harness::bench::shards::ShardsBenchArgs;
+use crate::harness::synthetic::format::SyntheticFormat;
 use crate::telemetry::{LogFormat, TelemetryConfig};
 
 /// Challenge-progress stream processor: Kafka telemetry in, exactly-once goal progress in
@@ -94,7 +96,8 @@ pub enum Command {
     /// Run the service: consume the telemetry topics of a Kafka cluster into Postgres until
     /// SIGINT/SIGTERM (then flush, store offsets and exit; a second signal exits at once).
     Run(Box<RunArgs>),
-    /// Produce synthetic telemetry from the catalog to a Kafka cluster.
+    /// Produce synthetic telemetry to a Kafka cluster: the built-in shape over the catalog's
+    /// stats, or (--format json|protobuf|avro) a `match_end` with 8 stats in a mapped format.
     Produce(ProduceArgs),
     /// Push events from a JSON-lines file through the same decode → buffer → flush path,
     /// without Kafka (offsets are not stored; replaying a file twice applies it twice).
@@ -145,6 +148,18 @@ pub enum Command {
     Doctor(crate::commands::doctor::DoctorArgs),
 }
 
+impl Command {
+    /// Whether the command reads synthetic `match_end` events through mappings: its default
+    /// catalog is then config/synthetic/challenges.json, which maps every format.
+    pub fn reads_synthetic_formats(&self) -> bool {
+        match self {
+            Command::Load(args) => args.format != SyntheticFormat::Fixed,
+            Command::Bench(BenchCommand::Formats(_)) => true,
+            _ => false,
+        }
+    }
+}
+
 /// Configuration commands.
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
@@ -188,4 +203,10 @@ pub enum BenchCommand {
     /// Per group: events, rows, flushes, flushes writing another group (must be 0); imbalance
     /// and exactly-once per run, uniform and Zipf players (docs/SCALING.md).
     Shards(ShardsBenchArgs),
+    /// The built-in event shape against mapped JSON, Protobuf and Avro `match_end` events (8
+    /// stats each) in one run: each format through the real pipeline on the mock cluster with
+    /// the same players (config/synthetic/challenges.json, the default catalog here), durable
+    /// events/s and stat updates/s, event→durable p50/p99, lost and duplicated increments
+    /// checked against Postgres. Scratch schema goalstream_bench_formats.
+    Formats(FormatsBenchArgs),
 }

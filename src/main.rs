@@ -51,7 +51,10 @@ async fn run(cli: Cli, matches: ArgMatches, file: Option<ConfigFile>) -> ExitCod
             | Command::Chaos(_)
             | Command::Bench(_)
     );
-    let catalog = &commands::resolve_catalog(&cli.global.catalog, given, example_ok);
+    let catalog = &match cli.command.reads_synthetic_formats() && !given {
+        true => harness::synthetic::format::synthetic_catalog_path(),
+        false => commands::resolve_catalog(&cli.global.catalog, given, example_ok),
+    };
     let result = match &cli.command {
         Command::Demo(args) => commands::demo::run(&db, catalog, args).await,
         Command::Run(args) => commands::run::run(&db, catalog, args).await,
@@ -90,6 +93,12 @@ async fn run(cli: Cli, matches: ArgMatches, file: Option<ConfigFile>) -> ExitCod
             Ok(catalog) => {
                 harness::bench::shards::run(&db, std::sync::Arc::new(catalog), args).await.map(drop)
             }
+            Err(error) => Err(error),
+        },
+        Command::Bench(BenchCommand::Formats(args)) => match commands::load_catalog(catalog) {
+            Ok(catalog) => harness::bench::formats::run(&db, std::sync::Arc::new(catalog), args)
+                .await
+                .map(drop),
             Err(error) => Err(error),
         },
         Command::Bench(BenchCommand::Flush(args)) => {

@@ -13,6 +13,7 @@ use goalstream::harness::load::driver::{self, Config};
 use goalstream::harness::load::output;
 use goalstream::harness::load::profile::{Profile, ProfileName};
 use goalstream::harness::load::target::VerdictMode;
+use goalstream::harness::synthetic::format::SyntheticFormat;
 use support::kafka::example_catalog;
 
 const BIN: &str = env!("CARGO_BIN_EXE_goalstream");
@@ -36,6 +37,8 @@ async fn smoke_tier_loses_nothing_and_applies_nothing_twice() {
         progress: false,
         seed: 3,
         flush_delay: Duration::ZERO,
+        format: SyntheticFormat::Fixed,
+        unpaced: false,
     };
     let report = driver::run(&support::db_config(), example_catalog(), &config).await.unwrap();
     let dir = std::env::temp_dir().join(&schema);

@@ -12,6 +12,7 @@ use crate::harness::load::driver::{self, DEFAULT_SCHEMA};
 use crate::harness::load::output;
 use crate::harness::load::profile::{parse_duration, Profile, ProfileName};
 use crate::harness::load::target::VerdictMode;
+use crate::harness::synthetic::format::SyntheticFormat;
 use crate::ingest::security::KafkaArgs;
 
 /// Options of `goalstream load`.
@@ -29,6 +30,13 @@ pub struct LoadArgs {
     /// Players; default: the tier's.
     #[arg(long)]
     pub users: Option<usize>,
+    /// Event format: `fixed` (the built-in shape, one stat per event) or a synthetic
+    /// `match_end` with 8 stats as `json`, `protobuf` or `avro` (Confluent-framed), read
+    /// through the catalog's mapping of topic synthetic.match_end.<format>; with a format
+    /// other than `fixed` the catalog defaults to config/synthetic/challenges.json, which maps
+    /// all three (docs/FORMATS.md). The report gives stat updates/s beside events/s.
+    #[arg(long, value_enum, default_value_t = SyntheticFormat::Fixed)]
+    pub format: SyntheticFormat,
     /// Flush workers; default: the tier's (2; peak: 3).
     #[arg(long)]
     pub workers: Option<usize>,
@@ -121,6 +129,8 @@ pub async fn run(db: &DbConfig, catalog_path: &Path, args: &LoadArgs) -> anyhow:
         progress: true,
         seed: 42,
         flush_delay: Duration::from_millis(args.test_flush_delay_ms),
+        format: args.format,
+        unpaced: false,
     };
     let mut report = driver::run(db, catalog, &config).await?;
     report.verdict_mode = args.verdict;

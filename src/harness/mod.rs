@@ -3,7 +3,9 @@
 //! product's public modules and nothing in the product imports it.
 //!
 //! - [`synthetic`]: telemetry from a catalog (skewed players, known delta sums, malformed
-//!   events on request); [`producer`]: the one send loop that paces it into Kafka.
+//!   events on request), in the built-in shape or as `match_end` events in mapped JSON,
+//!   Protobuf or Avro (`config/synthetic/`); [`producer`]: the one send loop that paces it
+//!   into Kafka.
 //! - [`load`]: `goalstream load`, seed 002's tiers through the real pipeline, with a verdict.
 //! - [`chaos`]: `goalstream chaos`, fault scenarios, each with a verdict.
 //! - [`bench`](mod@bench): `goalstream bench …`, alternatives side by side in one run.

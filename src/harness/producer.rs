@@ -11,6 +11,7 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::ClientConfig;
 
+use super::synthetic::format::FormatStream;
 use super::synthetic::{Synthetic, SyntheticEvent};
 
 /// Events handed to librdkafka before waiting for their delivery reports.
@@ -34,7 +35,8 @@ pub fn producer(brokers: &str, options: &[(String, String)]) -> Result<FuturePro
     config.create()
 }
 
-/// A stream of events to produce: [`Synthetic`], or the scale benchmark's players.
+/// A stream of events to produce: [`Synthetic`], a [`FormatStream`], or the scale
+/// benchmark's players.
 pub trait EventSource {
     /// The next event.
     fn next_event(&mut self) -> SyntheticEvent;
@@ -43,6 +45,12 @@ pub trait EventSource {
 impl EventSource for Synthetic {
     fn next_event(&mut self) -> SyntheticEvent {
         Synthetic::next_event(self)
+    }
+}
+
+impl EventSource for FormatStream {
+    fn next_event(&mut self) -> SyntheticEvent {
+        FormatStream::next_event(self)
     }
 }
 

@@ -4,6 +4,9 @@
 //! to how many goals read them; increment stats carry a `delta`, absolute and relative stats a
 //! growing `value` per player. A share of events can be malformed or carry an unknown stat.
 //! The generator remembers the sum of deltas per player and stat, to check exactly-once.
+//!
+//! [`match_end`] makes the mapped formats' events (a `match_end` with 8 stats, in JSON,
+//! Protobuf or Avro) over the same players; [`format`] picks one of the four.
 
 use std::collections::HashMap;
 
@@ -11,6 +14,9 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 use crate::catalog::{Catalog, Mode};
+
+pub mod format;
+pub mod match_end;
 
 /// Stat code no goal reads (counted, not dead-lettered).
 pub const UNKNOWN_STAT: &str = "emote_used";
@@ -56,6 +62,8 @@ pub struct Synthetic {
     /// Sum of deltas per (player, stat index), for stats increment goals read.
     sums: HashMap<(usize, usize), i64>,
     produced: u64,
+    /// Stat updates sent (one per valid event whose stat a goal reads).
+    updates: u64,
     /// The `ts` of the events, taken again every [`TS_EVERY`] events (clock reads and RFC 3339
     /// formatting for every event were a tenth of the generator's time).
     ts: String,
@@ -91,6 +99,7 @@ impl Synthetic {
             values: HashMap::new(),
             sums: HashMap::new(),
             produced: 0,
+            updates: 0,
             ts: String::new(),
         }
     }
@@ -103,9 +112,7 @@ impl Synthetic {
     /// The next event.
     pub fn next_event(&mut self) -> SyntheticEvent {
         self.produced += 1;
-        // Skew: squaring a uniform draw puts half the traffic on the first quarter of players.
-        let r: f64 = self.rng.random();
-        let user = ((r * r) * self.users as f64) as usize % self.users;
+        let user = skewed_user(&mut self.rng, self.users);
         let key = Self::user_id(user);
         if self.rng.random_bool(self.bad_ratio) {
             return SyntheticEvent {
@@ -126,6 +133,7 @@ impl Synthetic {
             );
             return SyntheticEvent::good(key, payload);
         }
+        self.updates += 1;
         let index = self.rng.random_range(0..self.stats.len());
         let stat = &self.stats[index];
         let step = self.rng.random_range(1..=5);
@@ -147,6 +155,11 @@ impl Synthetic {
             stat.code
         );
         SyntheticEvent::good(key, payload)
+    }
+
+    /// Stat updates sent so far: one per valid event of a stat some goal reads.
+    pub fn stat_updates(&self) -> u64 {
+        self.updates
     }
 
     /// Sum of the deltas sent per (player, stat) for stats that increment goals read. Built on
@@ -171,6 +184,13 @@ impl Synthetic {
         ];
         variants[self.rng.random_range(0..variants.len())].clone().into_bytes()
     }
+}
+
+/// A player number below `users`, skewed: squaring a uniform draw puts half the traffic on
+/// the first quarter of players.
+pub(crate) fn skewed_user(rng: &mut SmallRng, users: usize) -> usize {
+    let r: f64 = rng.random();
+    ((r * r) * users as f64) as usize % users
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod console;
 pub mod flush;
+pub mod formats;
 pub mod gate;
 pub mod jobs;
 pub mod scale;

@@ -25,7 +25,9 @@ use crate::catalog::Catalog;
 use crate::db::DbConfig;
 use crate::harness::producer::{producer, send_events};
 use crate::harness::store::checks;
-use crate::harness::synthetic::Synthetic;
+use crate::harness::synthetic::format::{
+    avro_schema_id, with_run_topic, FormatStream, SyntheticFormat,
+};
 use crate::ingest::pipeline::PipelineConfig;
 use crate::store::Scratch;
 use crate::telemetry::IngestStats;
@@ -65,6 +67,12 @@ pub struct Config {
     pub seed: u64,
     /// Test-only: sleep this long inside every flush (a deliberately slowed build).
     pub flush_delay: Duration,
+    /// What the events are: the built-in shape, or a `match_end` through the catalog's
+    /// mapping of the format's synthetic topic (moved to the run's topic).
+    pub format: SyntheticFormat,
+    /// Produce the tier's events as fast as the producer goes instead of at its rate: the
+    /// pipeline drains the backlog at its maximum rate.
+    pub unpaced: bool,
 }
 
 /// Runs one tier and returns its report.
@@ -78,11 +86,13 @@ pub async fn run(
     let mut api_base =
         config.api_url.as_deref().map(BaseUrl::parse).transpose().map_err(anyhow::Error::msg)?;
 
-    let scratch = Scratch::create(&base.clone().with_pool_size(1), &config.schema).await?;
-    let broker = Broker::from_option(config.brokers.as_deref(), config.kafka_options.clone())?;
     let run_id = format!("{}-{}", std::process::id(), Utc::now().timestamp_millis());
     let topic = format!("goalstream.load.{run_id}");
     let group = format!("goalstream-load-{run_id}");
+    let catalog = with_run_topic(catalog, config.format, &topic)?;
+
+    let scratch = Scratch::create(&base.clone().with_pool_size(1), &config.schema).await?;
+    let broker = Broker::from_option(config.brokers.as_deref(), config.kafka_options.clone())?;
     broker.create_topic(&topic, profile.partitions).await?;
 
     // The service as `goalstream run` composes it: the pipeline, and the REST API on a
@@ -121,11 +131,15 @@ pub async fn run(
         }
         (None, false) => "skipped (--no-api)".to_string(),
     };
+    let pace = match config.unpaced {
+        true => "as fast as possible".to_string(),
+        false => format!("{}/s", profile.rate),
+    };
     eprintln!(
-        "goalstream load --profile {}: {} events at {}/s over {} players -> {} ({topic}, {} partitions) -> {} flush workers -> Postgres (schema {}); API traffic: {}",
+        "goalstream load --profile {} --format {}: {} events at {pace} over {} players -> {} ({topic}, {} partitions) -> {} flush workers -> Postgres (schema {}); API traffic: {}",
         profile.name.as_str(),
+        config.format.as_str(),
         profile.events(),
-        profile.rate,
         profile.users,
         broker.describe(),
         profile.partitions,
@@ -160,14 +174,22 @@ pub async fn run(
         })
     });
 
-    let stream = Synthetic::new(&catalog, profile.users, profile.bad_ratio, config.seed);
+    let schema_id = avro_schema_id(&catalog, config.format, &topic).await?;
+    let stream = FormatStream::new(
+        config.format,
+        &catalog,
+        profile.users,
+        profile.bad_ratio,
+        config.seed,
+        schema_id,
+    );
     let events = profile.events();
     let stream = send_events(
         producer(&broker.bootstrap, &broker.options)?,
         topic.clone(),
         stream,
         events,
-        profile.rate,
+        if config.unpaced { 0 } else { profile.rate },
         produced,
     )
     .await
@@ -218,6 +240,9 @@ pub async fn run(
         notes.push("the final flush did not finish in time".to_string());
     }
     let durable = get(&stats.durable);
+    // Every event durable carried its stat updates; a run cut short counts its share.
+    let stat_updates = stream.stat_updates();
+    let durable_updates = stat_updates as f64 * durable.min(events) as f64 / events.max(1) as f64;
     let max_lag = samples.iter().map(|s| s.lag).max().unwrap_or(0);
     if broker.in_process
         && !verdict.ok()
@@ -232,10 +257,13 @@ pub async fn run(
     Ok(TierReport {
         profile: profile.name,
         settings: profile.clone(),
+        format: config.format,
         broker: broker.describe(),
         events,
         events_in_per_s: events as f64 / produced_in.as_secs_f64().max(1e-3),
         events_per_s: durable as f64 / elapsed.as_secs_f64().max(1e-3),
+        stat_updates,
+        stat_updates_per_s: durable_updates / elapsed.as_secs_f64().max(1e-3),
         durable,
         stored_offsets: stored,
         // Offsets can jump over messages a broker deleted: count both.

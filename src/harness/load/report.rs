@@ -10,6 +10,7 @@ use super::profile::{Profile, ProfileName};
 use super::sampler::Sample;
 use super::target::{self, Target, VerdictMode};
 use super::verdict::Verdict;
+use crate::harness::synthetic::format::SyntheticFormat;
 
 /// Event→durable latency percentiles, ms.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -72,6 +73,8 @@ pub struct TierReport {
     pub profile: ProfileName,
     /// Its settings.
     pub settings: Profile,
+    /// The events' format.
+    pub format: SyntheticFormat,
     /// Broker description.
     pub broker: String,
     /// Events produced.
@@ -80,6 +83,10 @@ pub struct TierReport {
     pub events_in_per_s: f64,
     /// Durable events per second over the run (first event produced → last event durable).
     pub events_per_s: f64,
+    /// Stat updates the events carried (one per built-in event; 7 or 8 per `match_end`).
+    pub stat_updates: u64,
+    /// Durable stat updates per second over the run.
+    pub stat_updates_per_s: f64,
     /// Events made durable (pipeline counter).
     pub durable: u64,
     /// Sum of the stored offsets (the database's count of what was made durable).
@@ -154,10 +161,19 @@ impl TierReport {
     pub fn text(&self) -> String {
         let mut out = String::new();
         let l = &self.latency_ms;
-        out.push_str(&format!("load tier {} ({})\n", self.profile.as_str(), self.broker));
+        out.push_str(&format!(
+            "load tier {} ({}, format {})\n",
+            self.profile.as_str(),
+            self.broker,
+            self.format.as_str()
+        ));
         out.push_str(&format!(
             "  events            {:>10} produced at {:.0}/s; {} durable, {:.0} events/s over {:.1} s\n",
             self.events, self.events_in_per_s, self.durable, self.events_per_s, self.elapsed_s
+        ));
+        out.push_str(&format!(
+            "  stat updates      {:>10} carried; {:.0} stat updates/s\n",
+            self.stat_updates, self.stat_updates_per_s
         ));
         out.push_str(&format!(
             "  event→durable     p50 {} ms  p95 {} ms  p99 {} ms  max {} ms\n",
