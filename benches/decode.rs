@@ -1,13 +1,15 @@
 //! Criterion bench: decoding telemetry payloads (one core).
 #![allow(missing_docs)] // criterion_group! generates an undocumented function
 
+use std::time::Duration;
+
 use prost_reflect::DynamicMessage;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use goalstream::catalog::mapping::avro::AvroSchema;
 use goalstream::catalog::mapping::{AvroSource, Format};
 use goalstream::catalog::Catalog;
-use goalstream::ingest::codec::{avro, confluent};
+use goalstream::ingest::codec::{avro, confluent, protobuf};
 use goalstream::ingest::event::{decode, DEFAULT_MAX_PAYLOAD_BYTES};
 use goalstream::ingest::record::Body;
 
@@ -143,6 +145,9 @@ fn bench(c: &mut Criterion) {
     group.bench_function("match_end_8_stats", |b| {
         b.iter(|| Body::decode(&catalog, "matches-pb", None, &proto, DEFAULT_MAX_PAYLOAD_BYTES))
     });
+    // The wire alone: bytes to a document, no mapping, no event built.
+    let Format::Protobuf(format) = catalog.mappings().format_of("matches-pb") else { panic!() };
+    group.bench_function("wire_only", |b| b.iter(|| protobuf::decode(format, &proto).unwrap()));
     group.finish();
     // The same match_end as Avro, schema cached (1 event = 8 updates; target in events/s).
     let avro = match_end_avro(&catalog, match_end);
@@ -152,6 +157,9 @@ fn bench(c: &mut Criterion) {
     group.bench_function("match_end_8_stats", |b| {
         b.iter(|| Body::decode(&catalog, "matches-avro", None, &avro, DEFAULT_MAX_PAYLOAD_BYTES))
     });
+    let Format::Avro(format) = catalog.mappings().format_of("matches-avro") else { panic!() };
+    let (schema, datum) = avro::schema_for(format, &avro, Duration::ZERO).unwrap();
+    group.bench_function("wire_only", |b| b.iter(|| avro::decode(&schema, datum).unwrap()));
     group.finish();
     // The built-in shape through the same entry point, for comparison (1 update per event).
     let mut group = c.benchmark_group("decode_fixed");

@@ -8,6 +8,7 @@
 pub mod avro;
 pub mod format;
 mod pointer;
+pub mod protobuf;
 pub mod registry;
 
 use std::collections::HashMap;

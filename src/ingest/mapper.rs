@@ -11,7 +11,9 @@ use chrono::{DateTime, Utc};
 
 pub use json::JsonDocument;
 
-use crate::catalog::mapping::{Condition, Pointer, Scalar, Source, StatKind, Test, TimeFormat};
+use crate::catalog::mapping::{
+    Condition, Pointer, Scalar, Segment, Source, StatKind, Test, TimeFormat,
+};
 use crate::catalog::{check_external_id, Mapping, StatRef, MAX_ID_LEN};
 
 /// A field as the mapper sees it, whatever the wire format.
@@ -53,6 +55,17 @@ impl Field<'_> {
 pub trait Document {
     /// The field at `path` (walking objects by key and lists by index).
     fn field(&self, path: &Pointer) -> Field<'_>;
+}
+
+/// Follows `path` from `root`, one segment at a time with `step` (a key into an object or
+/// record, an index into a list); `None` as soon as a segment leads nowhere. Every
+/// [`Document`] walks its own tree with it.
+pub fn walk<'a, V>(
+    root: &'a V,
+    path: &Pointer,
+    step: impl Fn(&'a V, &Segment) -> Option<&'a V>,
+) -> Option<&'a V> {
+    path.segments().iter().try_fold(root, step)
 }
 
 /// One stat update an event makes.

@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use super::avro::AvroSchema;
 use super::pointer::Pointer;
+use super::protobuf::ProtoSchema;
 use super::registry::Registry;
 
 /// How a topic's payloads are framed on the wire.
@@ -65,6 +66,8 @@ pub struct ProtobufFormat {
     /// The message's Confluent message indexes (its position in its file, outermost first):
     /// a framed payload naming other indexes is another message type.
     pub indexes: Vec<i32>,
+    /// The message compiled for decoding.
+    pub schema: Arc<ProtoSchema>,
 }
 
 impl Format {
@@ -129,7 +132,13 @@ impl FormatFile {
                     ("message", format!("no message {message:?} in {}", path.display()))
                 })?;
                 let indexes = message_indexes(&descriptor);
-                Ok(Format::Protobuf(ProtobufFormat { message: descriptor, wire: *wire, indexes }))
+                let schema = Arc::new(ProtoSchema::compile(&descriptor));
+                Ok(Format::Protobuf(ProtobufFormat {
+                    message: descriptor,
+                    wire: *wire,
+                    indexes,
+                    schema,
+                }))
             }
             FormatFile::Avro { registry, schema, wire } => avro(registry, schema, *wire, base),
         }

@@ -16,7 +16,7 @@ use super::confluent;
 use crate::catalog::mapping::avro::{AvroSchema, Node, NodeId};
 use crate::catalog::mapping::registry::Lookup;
 use crate::catalog::mapping::{AvroFormat, AvroSource, Pointer, Wire};
-use crate::ingest::mapper::{Document, Field};
+use crate::ingest::mapper::{walk, Document, Field};
 
 /// Nesting a datum may have (a recursive schema could otherwise recurse without end).
 const MAX_DEPTH: usize = 64;
@@ -257,26 +257,18 @@ impl<'a> Reader<'a> {
 
 impl Document for AvroDocument<'_> {
     fn field(&self, path: &Pointer) -> Field<'_> {
-        let mut at = &self.root;
-        for segment in path.segments() {
-            let next = match at {
-                Value::Record(node, values) => match self.schema.node(*node) {
-                    Node::Record { fields, .. } => {
-                        fields.iter().position(|(name, _)| *name == segment.key).map(|i| &values[i])
-                    }
-                    _ => None,
-                },
-                Value::Array(items) => segment.index.and_then(|i| items.get(i)),
-                Value::Map(entries) => {
-                    entries.iter().find(|(k, _)| *k == segment.key).map(|e| &e.1)
+        let at = walk(&self.root, path, |at, segment| match at {
+            Value::Record(node, values) => match self.schema.node(*node) {
+                Node::Record { fields, .. } => {
+                    fields.iter().position(|(name, _)| *name == segment.key).map(|i| &values[i])
                 }
                 _ => None,
-            };
-            match next {
-                Some(value) => at = value,
-                None => return Field::Missing,
-            }
-        }
+            },
+            Value::Array(items) => segment.index.and_then(|i| items.get(i)),
+            Value::Map(entries) => entries.iter().find(|(k, _)| *k == segment.key).map(|e| &e.1),
+            _ => None,
+        });
+        let Some(at) = at else { return Field::Missing };
         match at {
             Value::Null => Field::Null,
             Value::Bool(b) => Field::Bool(*b),

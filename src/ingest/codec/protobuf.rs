@@ -1,24 +1,77 @@
-//! A Protobuf event as a [`Document`]: decoded with the topic's descriptor into a
-//! `DynamicMessage`, fields looked up by name.
+//! A Protobuf event as a [`Document`]: the payload read from the wire with the topic's
+//! compiled message ([`ProtoSchema`]) into a small tree that borrows strings from the payload,
+//! fields looked up by name. Nothing is hashed or looked up by name while decoding.
 //!
-//! A field without presence (a proto3 scalar not marked `optional`) that is not on the wire
-//! reads as its default (`0`, `false`, `""`), as in every Protobuf runtime; a field with
-//! presence (a message, a proto2 or proto3 `optional` field) reads as missing. Enums read as
-//! their number; `bytes`, messages, lists and maps are not scalars.
+//! It reads as the reference runtimes do (checked against `prost-reflect` in the tests): the
+//! last value of a scalar field wins, a message field's occurrences merge, packed and unpacked
+//! lists both read, a map entry missing its key or value holds the default, setting a oneof
+//! member clears the others, unknown fields (groups included) are skipped, strings must be
+//! UTF-8. A field without presence (a proto3 scalar not marked `optional`) that is not on the
+//! wire reads as its default (`0`, `false`, `""`); a field with presence (a message, a proto2
+//! or proto3 `optional` field) reads as missing. Enums read as their number; `bytes`,
+//! messages, lists and maps are not scalars.
 
-use prost_reflect::{DynamicMessage, Kind, MapKey, ReflectMessage, Value};
+mod document;
+mod reader;
+#[cfg(test)]
+mod tests;
 
 use super::confluent;
 use crate::catalog::mapping::format::{ProtobufFormat, Wire};
-use crate::catalog::mapping::Pointer;
-use crate::ingest::mapper::{Document, Field};
+use crate::catalog::mapping::protobuf::{MessageId, ProtoSchema};
+
+/// Nesting a message may have (a recursive message could otherwise recurse without end).
+const MAX_DEPTH: usize = 64;
+
+/// A decoded value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value<'a> {
+    /// A signed integer, an enum's number, or an unsigned 32-bit integer.
+    Int(i64),
+    /// A `uint64` or `fixed64`.
+    Uint(u64),
+    /// A `float` or `double`.
+    Float(f64),
+    /// A `bool`.
+    Bool(bool),
+    /// A `string`.
+    Str(&'a str),
+    /// `bytes`.
+    Bytes,
+    /// A message: its type, and where its fields' run starts in the document's slots (a
+    /// field's value at its position in the [`MessageNode`](crate::catalog::mapping::protobuf::MessageNode)).
+    Message(MessageId, usize),
+    /// A `repeated` field.
+    List(Vec<Value<'a>>),
+    /// A `map` field's entries in wire order (a later entry for a key wins).
+    Map(Vec<(Key<'a>, Value<'a>)>),
+}
+
+/// A map entry's key.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Key<'a> {
+    /// A `string` key.
+    Str(&'a str),
+    /// A signed or 32-bit integer key.
+    Int(i64),
+    /// A `uint64` or `fixed64` key.
+    Uint(u64),
+    /// A `bool` key (paths cannot name one).
+    Bool(bool),
+}
 
 /// A decoded Protobuf event.
 #[derive(Debug)]
-pub struct ProtobufDocument(pub DynamicMessage);
+pub struct ProtobufDocument<'a> {
+    schema: &'a ProtoSchema,
+    slots: reader::Slots<'a>,
+}
 
 /// Decodes `payload` as the format's message (unframing it first when the wire is Confluent).
-pub fn decode(format: &ProtobufFormat, payload: &[u8]) -> Result<ProtobufDocument, String> {
+pub fn decode<'a>(
+    format: &'a ProtobufFormat,
+    payload: &'a [u8],
+) -> Result<ProtobufDocument<'a>, String> {
     let body = match format.wire {
         Wire::Plain => payload,
         Wire::Confluent => {
@@ -34,89 +87,9 @@ pub fn decode(format: &ProtobufFormat, payload: &[u8]) -> Result<ProtobufDocumen
             body
         }
     };
-    DynamicMessage::decode(format.message.clone(), body)
-        .map(ProtobufDocument)
+    let schema = &*format.schema;
+    let mut slots = Vec::with_capacity(schema.slots_hint());
+    reader::message(schema, body, &mut slots)
+        .map(|()| ProtobufDocument { schema, slots })
         .map_err(|error| format!("not a valid {} message: {error}", format.message.full_name()))
-}
-
-enum At<'a> {
-    Message(&'a DynamicMessage),
-    Value(&'a Value),
-}
-
-impl Document for ProtobufDocument {
-    fn field(&self, path: &Pointer) -> Field<'_> {
-        let mut at = At::Message(&self.0);
-        let last = path.segments().len().saturating_sub(1);
-        for (i, segment) in path.segments().iter().enumerate() {
-            at = match at {
-                At::Message(message) | At::Value(Value::Message(message)) => {
-                    let Some(field) = message.descriptor().get_field_by_name(&segment.key) else {
-                        return Field::Missing;
-                    };
-                    if !message.has_field(&field) {
-                        let implicit = !field.supports_presence() && !field.is_list();
-                        return match field.kind() {
-                            _ if !implicit || field.is_map() || i != last => Field::Missing,
-                            Kind::Bool => Field::Bool(false),
-                            Kind::String => Field::Str(""),
-                            Kind::Float | Kind::Double => Field::Float(0.0),
-                            Kind::Bytes => Field::Other("bytes"),
-                            _ => Field::Int(0),
-                        };
-                    }
-                    match message.get_field(&field) {
-                        std::borrow::Cow::Borrowed(value) => At::Value(value),
-                        std::borrow::Cow::Owned(_) => return Field::Missing,
-                    }
-                }
-                At::Value(Value::List(list)) => {
-                    match segment.index.and_then(|index| list.get(index)) {
-                        Some(value) => At::Value(value),
-                        None => return Field::Missing,
-                    }
-                }
-                At::Value(Value::Map(map)) => match map_get(map, &segment.key) {
-                    Some(value) => At::Value(value),
-                    None => return Field::Missing,
-                },
-                At::Value(_) => return Field::Missing,
-            };
-        }
-        match at {
-            At::Message(_) | At::Value(Value::Message(_)) => Field::Other("a message"),
-            At::Value(value) => scalar(value),
-        }
-    }
-}
-
-fn map_get<'a>(map: &'a std::collections::HashMap<MapKey, Value>, key: &str) -> Option<&'a Value> {
-    if let Some(value) = map.get(&MapKey::String(key.to_string())) {
-        return Some(value);
-    }
-    let number: i64 = key.parse().ok()?;
-    let keys = [
-        i32::try_from(number).ok().map(MapKey::I32),
-        Some(MapKey::I64(number)),
-        u32::try_from(number).ok().map(MapKey::U32),
-        u64::try_from(number).ok().map(MapKey::U64),
-    ];
-    keys.into_iter().flatten().find_map(|k| map.get(&k))
-}
-
-fn scalar(value: &Value) -> Field<'_> {
-    match value {
-        Value::Bool(b) => Field::Bool(*b),
-        Value::I32(n) | Value::EnumNumber(n) => Field::Int(i64::from(*n)),
-        Value::I64(n) => Field::Int(*n),
-        Value::U32(n) => Field::Int(i64::from(*n)),
-        Value::U64(n) => i64::try_from(*n).map_or(Field::BigUint(*n), Field::Int),
-        Value::F32(x) => Field::Float(f64::from(*x)),
-        Value::F64(x) => Field::Float(*x),
-        Value::String(s) => Field::Str(s),
-        Value::Bytes(_) => Field::Other("bytes"),
-        Value::Message(_) => Field::Other("a message"),
-        Value::List(_) => Field::Other("a list"),
-        Value::Map(_) => Field::Other("a map"),
-    }
 }

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{Document, Field};
+use super::{walk, Document, Field};
 use crate::catalog::mapping::Pointer;
 
 /// A parsed JSON event.
@@ -11,18 +11,12 @@ pub struct JsonDocument(pub Value);
 
 impl Document for JsonDocument {
     fn field(&self, path: &Pointer) -> Field<'_> {
-        let mut at = &self.0;
-        for segment in path.segments() {
-            let next = match at {
-                Value::Object(map) => map.get(&segment.key),
-                Value::Array(list) => segment.index.and_then(|i| list.get(i)),
-                _ => None,
-            };
-            match next {
-                Some(value) => at = value,
-                None => return Field::Missing,
-            }
-        }
+        let at = walk(&self.0, path, |at, segment| match at {
+            Value::Object(map) => map.get(&segment.key),
+            Value::Array(list) => segment.index.and_then(|i| list.get(i)),
+            _ => None,
+        });
+        let Some(at) = at else { return Field::Missing };
         match at {
             Value::Null => Field::Null,
             Value::Bool(b) => Field::Bool(*b),
