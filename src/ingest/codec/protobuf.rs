@@ -23,8 +23,9 @@ use crate::catalog::mapping::protobuf::{MessageId, ProtoSchema};
 /// Nesting a message may have (a recursive message could otherwise recurse without end).
 const MAX_DEPTH: usize = 64;
 
-/// A decoded value.
-#[derive(Debug, Clone, PartialEq)]
+/// A decoded value (`Copy`: lists and maps live in the document's [`reader::Tree`], so a
+/// document is dropped without walking it).
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Value<'a> {
     /// A signed integer, an enum's number, or an unsigned 32-bit integer.
     Int(i64),
@@ -41,10 +42,11 @@ pub enum Value<'a> {
     /// A message: its type, and where its fields' run starts in the document's slots (a
     /// field's value at its position in the [`MessageNode`](crate::catalog::mapping::protobuf::MessageNode)).
     Message(MessageId, usize),
-    /// A `repeated` field.
-    List(Vec<Value<'a>>),
-    /// A `map` field's entries in wire order (a later entry for a key wins).
-    Map(Vec<(Key<'a>, Value<'a>)>),
+    /// A `repeated` field: its elements' index in the tree's lists.
+    List(usize),
+    /// A `map` field: its entries' index in the tree's maps (wire order; a later entry for a
+    /// key wins).
+    Map(usize),
 }
 
 /// A map entry's key.
@@ -64,7 +66,7 @@ pub enum Key<'a> {
 #[derive(Debug)]
 pub struct ProtobufDocument<'a> {
     schema: &'a ProtoSchema,
-    slots: reader::Slots<'a>,
+    tree: reader::Tree<'a>,
 }
 
 /// Decodes `payload` as the format's message (unframing it first when the wire is Confluent).
@@ -88,8 +90,8 @@ pub fn decode<'a>(
         }
     };
     let schema = &*format.schema;
-    let mut slots = Vec::with_capacity(schema.slots_hint());
-    reader::message(schema, body, &mut slots)
-        .map(|()| ProtobufDocument { schema, slots })
+    let mut tree = reader::Tree::with_capacity(schema.slots_hint());
+    reader::message(schema, body, &mut tree)
+        .map(|()| ProtobufDocument { schema, tree })
         .map_err(|error| format!("not a valid {} message: {error}", format.message.full_name()))
 }

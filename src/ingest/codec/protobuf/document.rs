@@ -18,9 +18,13 @@ impl Document for ProtobufDocument<'_> {
                     let Some(position) = node.position_by_name(&segment.key) else {
                         return Field::Missing;
                     };
-                    match &self.slots[start + position] {
-                        Some(Value::List(v)) if v.is_empty() => return Field::Missing,
-                        Some(Value::Map(v)) if v.is_empty() => return Field::Missing,
+                    match &self.tree.slots[start + position] {
+                        Some(Value::List(i)) if self.tree.lists[*i].is_empty() => {
+                            return Field::Missing
+                        }
+                        Some(Value::Map(i)) if self.tree.maps[*i].is_empty() => {
+                            return Field::Missing
+                        }
                         Some(value) => value,
                         None => {
                             let field = &node.fields[position];
@@ -32,11 +36,11 @@ impl Document for ProtobufDocument<'_> {
                         }
                     }
                 }
-                Value::List(items) => match segment.index.and_then(|index| items.get(index)) {
+                Value::List(i) => match segment.index.and_then(|at| self.tree.lists[*i].get(at)) {
                     Some(value) => value,
                     None => return Field::Missing,
                 },
-                Value::Map(entries) => match map_get(entries, &segment.key) {
+                Value::Map(i) => match map_get(&self.tree.maps[*i], &segment.key) {
                     Some(value) => value,
                     None => return Field::Missing,
                 },

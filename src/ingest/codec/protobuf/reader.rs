@@ -11,25 +11,42 @@ const START_GROUP: u8 = 3;
 const END_GROUP: u8 = 4;
 const FIXED32: u8 = 5;
 
-/// Reads `body` as the schema's root message into `slots`: every message's fields are a run
-/// of slots (the root's first), so a document takes one allocation, not one per message.
+/// Reads `body` as the schema's root message into `tree` (emptied first).
 pub fn message<'a>(
     schema: &'a ProtoSchema,
     body: &'a [u8],
-    slots: &mut Slots<'a>,
+    tree: &mut Tree<'a>,
 ) -> Result<(), String> {
-    slots.clear();
-    let root = empty(schema, ProtoSchema::ROOT, slots);
-    Reader { schema, bytes: body, at: 0 }.message_into(ProtoSchema::ROOT, root, slots, None, 0)
+    tree.slots.clear();
+    tree.lists.clear();
+    tree.maps.clear();
+    let root = empty(schema, ProtoSchema::ROOT, tree);
+    Reader { schema, bytes: body, at: 0 }.message_into(ProtoSchema::ROOT, root, tree, None, 0)
 }
 
-/// The fields of every message of a document, a run per message.
-pub type Slots<'a> = Vec<Option<Value<'a>>>;
+/// A document's values: every message's fields as a run of slots (the root's first), and the
+/// lists' and maps' items; a message without lists or maps takes one allocation.
+#[derive(Debug, Default)]
+pub struct Tree<'a> {
+    /// Each message's fields, a run per message.
+    pub slots: Vec<Option<Value<'a>>>,
+    /// The elements of each list.
+    pub lists: Vec<Vec<Value<'a>>>,
+    /// The entries of each map.
+    pub maps: Vec<Vec<(Key<'a>, Value<'a>)>>,
+}
 
-/// Room for a message `id`'s fields at the end of `slots`; returns where they start.
-fn empty(schema: &ProtoSchema, id: MessageId, slots: &mut Slots<'_>) -> usize {
-    let start = slots.len();
-    slots.resize_with(start + schema.message(id).fields.len(), || None);
+impl Tree<'_> {
+    /// A tree with room for `slots` fields.
+    pub fn with_capacity(slots: usize) -> Self {
+        Tree { slots: Vec::with_capacity(slots), ..Tree::default() }
+    }
+}
+
+/// Room for a message `id`'s fields at the end of the slots; returns where they start.
+fn empty(schema: &ProtoSchema, id: MessageId, tree: &mut Tree<'_>) -> usize {
+    let start = tree.slots.len();
+    tree.slots.resize(start + schema.message(id).fields.len(), None);
     start
 }
 
@@ -131,7 +148,7 @@ impl<'a> Reader<'a> {
         &mut self,
         id: MessageId,
         start: usize,
-        slots: &mut Slots<'a>,
+        tree: &mut Tree<'a>,
         group: Option<u32>,
         depth: usize,
     ) -> Result<(), String> {
@@ -161,15 +178,15 @@ impl<'a> Reader<'a> {
             if let Some(oneof) = field.oneof {
                 for (i, other) in node.fields.iter().enumerate() {
                     if i != at && other.oneof == Some(oneof) {
-                        slots[start + i] = None;
+                        tree.slots[start + i] = None;
                     }
                 }
             }
             let slot = start + at;
             let read = match field.shape {
-                Shape::Single { .. } => self.single(field.kind, number, wire, slot, slots, depth),
-                Shape::List => self.element(field.kind, number, wire, slot, slots, depth),
-                Shape::Map { key } => self.entry(key, field.kind, wire, slot, slots, depth),
+                Shape::Single { .. } => self.single(field.kind, number, wire, slot, tree, depth),
+                Shape::List => self.element(field.kind, number, wire, slot, tree, depth),
+                Shape::Map { key } => self.entry(key, field.kind, wire, slot, tree, depth),
             };
             read.map_err(|error| format!("{}.{}: {error}", node.name, field.name))?;
         }
@@ -182,27 +199,27 @@ impl<'a> Reader<'a> {
         number: u32,
         wire: u8,
         slot: usize,
-        slots: &mut Slots<'a>,
+        tree: &mut Tree<'a>,
         depth: usize,
     ) -> Result<(), String> {
         let (ProtoKind::Message(id) | ProtoKind::Group(id)) = kind else {
-            slots[slot] = Some(self.scalar(kind, wire)?);
+            tree.slots[slot] = Some(self.scalar(kind, wire)?);
             return Ok(());
         };
         expect_wire(kind, wire)?;
-        let start = match slots[slot] {
+        let start = match tree.slots[slot] {
             Some(Value::Message(_, start)) => start,
             _ => {
-                let start = empty(self.schema, id, slots);
-                slots[slot] = Some(Value::Message(id, start));
+                let start = empty(self.schema, id, tree);
+                tree.slots[slot] = Some(Value::Message(id, start));
                 start
             }
         };
         match kind {
-            ProtoKind::Group(_) => self.message_into(id, start, slots, Some(number), depth + 1),
+            ProtoKind::Group(_) => self.message_into(id, start, tree, Some(number), depth + 1),
             _ => {
                 let body = self.delimited()?;
-                self.nested(body).message_into(id, start, slots, None, depth + 1)
+                self.nested(body).message_into(id, start, tree, None, depth + 1)
             }
         }
     }
@@ -213,16 +230,16 @@ impl<'a> Reader<'a> {
         kind: ProtoKind,
         number: u32,
         wire: u8,
-        slots: &mut Slots<'a>,
+        tree: &mut Tree<'a>,
         depth: usize,
     ) -> Result<Value<'a>, String> {
         if !matches!(kind, ProtoKind::Message(_) | ProtoKind::Group(_)) {
             return self.scalar(kind, wire);
         }
-        let scratch = slots.len();
-        slots.push(None);
-        self.single(kind, number, wire, scratch, slots, depth)?;
-        Ok(slots[scratch].take().expect("single() set it"))
+        let scratch = tree.slots.len();
+        tree.slots.push(None);
+        self.single(kind, number, wire, scratch, tree, depth)?;
+        Ok(tree.slots[scratch].take().expect("single() set it"))
     }
 
     /// One occurrence of a repeated field: an element, or a packed run of scalars.
@@ -232,26 +249,29 @@ impl<'a> Reader<'a> {
         number: u32,
         wire: u8,
         slot: usize,
-        slots: &mut Slots<'a>,
+        tree: &mut Tree<'a>,
         depth: usize,
     ) -> Result<(), String> {
-        let mut items = match slots[slot].take() {
-            Some(Value::List(items)) => items,
-            _ => Vec::new(),
+        let list = match tree.slots[slot] {
+            Some(Value::List(list)) => list,
+            _ => {
+                tree.lists.push(Vec::new());
+                tree.slots[slot] = Some(Value::List(tree.lists.len() - 1));
+                tree.lists.len() - 1
+            }
         };
-        let read = if wire == LEN && kind.wire_type() != LEN && kind.wire_type() != START_GROUP {
-            self.delimited().and_then(|body| {
-                let mut packed = self.nested(body);
-                while packed.at < packed.bytes.len() {
-                    items.push(packed.scalar(kind, kind.wire_type())?);
-                }
-                Ok(())
-            })
+        if wire == LEN && kind.wire_type() != LEN && kind.wire_type() != START_GROUP {
+            let body = self.delimited()?;
+            let mut packed = self.nested(body);
+            while packed.at < packed.bytes.len() {
+                let value = packed.scalar(kind, kind.wire_type())?;
+                tree.lists[list].push(value);
+            }
         } else {
-            self.detached(kind, number, wire, slots, depth).map(|value| items.push(value))
-        };
-        slots[slot] = Some(Value::List(items));
-        read
+            let value = self.detached(kind, number, wire, tree, depth)?;
+            tree.lists[list].push(value);
+        }
+        Ok(())
     }
 
     /// One map entry: its key (field 1) and value (field 2), each its default when missing.
@@ -261,7 +281,7 @@ impl<'a> Reader<'a> {
         kind: ProtoKind,
         wire: u8,
         slot: usize,
-        slots: &mut Slots<'a>,
+        tree: &mut Tree<'a>,
         depth: usize,
     ) -> Result<(), String> {
         if wire != LEN {
@@ -270,13 +290,13 @@ impl<'a> Reader<'a> {
         let body = self.delimited()?;
         let mut entry = self.nested(body);
         // The value's own slot, so a value written twice merges as a field does.
-        let value_slot = slots.len();
-        slots.push(None);
+        let value_slot = tree.slots.len();
+        tree.slots.push(None);
         let mut key = None;
         while entry.at < entry.bytes.len() {
             match entry.key()? {
                 (1, wire) => key = Some(entry.scalar(key_kind, wire)?),
-                (2, wire) => entry.single(kind, 2, wire, value_slot, slots, depth + 1)?,
+                (2, wire) => entry.single(kind, 2, wire, value_slot, tree, depth + 1)?,
                 (number, wire) => entry.skip(number, wire, depth + 1)?,
             }
         }
@@ -287,27 +307,32 @@ impl<'a> Reader<'a> {
             Value::Bool(b) => Key::Bool(b),
             other => return Err(format!("a map key {other:?}")),
         };
-        let value = match slots[value_slot].take() {
+        let value = match tree.slots[value_slot].take() {
             Some(value) => value,
             None => match kind {
                 ProtoKind::Message(id) | ProtoKind::Group(id) => {
-                    Value::Message(id, empty(self.schema, id, slots))
+                    Value::Message(id, empty(self.schema, id, tree))
                 }
                 _ => scalar_default(kind),
             },
         };
-        let mut entries = match slots[slot].take() {
-            Some(Value::Map(entries)) => entries,
-            _ => Vec::new(),
+        let map = match tree.slots[slot] {
+            Some(Value::Map(map)) => map,
+            _ => {
+                tree.maps.push(Vec::new());
+                tree.slots[slot] = Some(Value::Map(tree.maps.len() - 1));
+                tree.maps.len() - 1
+            }
         };
-        entries.push((key, value));
-        slots[slot] = Some(Value::Map(entries));
+        tree.maps[map].push((key, value));
         Ok(())
     }
 
     /// A scalar of `kind`, written with wire type `wire`.
     fn scalar(&mut self, kind: ProtoKind, wire: u8) -> Result<Value<'a>, String> {
-        expect_wire(kind, wire)?;
+        if kind.wire_type() != wire {
+            return Err(wire_mismatch(kind, wire));
+        }
         Ok(match kind {
             // Truncation to 32 bits is what every runtime does with a wider int32 varint.
             ProtoKind::Int32 | ProtoKind::Enum => Value::Int(i64::from(self.varint()? as i32)),
@@ -344,8 +369,13 @@ impl<'a> Reader<'a> {
 fn expect_wire(kind: ProtoKind, wire: u8) -> Result<(), String> {
     match kind.wire_type() == wire {
         true => Ok(()),
-        false => Err(format!("wire type {wire} where {kind:?} has {}", kind.wire_type())),
+        false => Err(wire_mismatch(kind, wire)),
     }
+}
+
+#[cold]
+fn wire_mismatch(kind: ProtoKind, wire: u8) -> String {
+    format!("wire type {wire} where {kind:?} has {}", kind.wire_type())
 }
 
 /// The value an absent map key or scalar map value reads as.

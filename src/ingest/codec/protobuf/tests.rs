@@ -342,13 +342,13 @@ fn check(message: &str, proto: (&str, &str), paths: &[&str], seed: u64) {
     let (mut accepted, mut refused) = (0, 0);
     for case in 0..4_000 {
         let bytes = gen.message(&descriptor, 0);
-        let mut slots = Vec::new();
-        let ours = reader::message(&schema, &bytes, &mut slots);
+        let mut tree = reader::Tree::default();
+        let ours = reader::message(&schema, &bytes, &mut tree);
         let theirs = DynamicMessage::decode(descriptor.clone(), &bytes[..]);
         match (ours, theirs) {
             (Ok(()), Ok(message)) => {
                 accepted += 1;
-                let document = ProtobufDocument { schema: &schema, slots };
+                let document = ProtobufDocument { schema: &schema, tree };
                 for path in &paths {
                     let (a, b) = (document.field(path), oracle_field(&message, path));
                     assert_eq!(
@@ -398,6 +398,6 @@ fn deep_recursion_is_refused_not_overflowed() {
         outer.extend(bytes);
         bytes = outer;
     }
-    let error = reader::message(&schema, &bytes, &mut Vec::new()).unwrap_err();
+    let error = reader::message(&schema, &bytes, &mut reader::Tree::default()).unwrap_err();
     assert!(error.contains("nested deeper than 64"), "{error}");
 }
