@@ -7,3 +7,12 @@ pub mod confluent;
 pub mod protobuf;
 #[cfg(test)]
 mod tests;
+
+/// The `n` bytes of `bytes` at `*at`, moving `*at` past them; "truncated" when there are fewer.
+/// The binary readers' one way of taking bytes.
+fn take<'a>(bytes: &'a [u8], at: &mut usize, n: usize) -> Result<&'a [u8], String> {
+    let end = at.checked_add(n).filter(|end| *end <= bytes.len()).ok_or("truncated")?;
+    let out = &bytes[*at..end];
+    *at = end;
+    Ok(out)
+}

@@ -142,11 +142,7 @@ impl<'a> Reader<'a> {
     }
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
-        let end =
-            self.at.checked_add(n).filter(|end| *end <= self.bytes.len()).ok_or("truncated")?;
-        let out = &self.bytes[self.at..end];
-        self.at = end;
-        Ok(out)
+        super::take(self.bytes, &mut self.at, n)
     }
 
     fn length(&mut self) -> Result<usize, String> {

@@ -4,8 +4,13 @@
 use std::time::Duration;
 
 use super::*;
-use crate::telemetry::labels::SlowLevel;
+use crate::telemetry::labels::{
+    FlushResult, RebalanceKind, RetryOperation, SkipReason, SlowLevel, Statement,
+};
+use crate::telemetry::metrics::global as metrics;
 use crate::telemetry::metrics::Metrics;
+use crate::telemetry::IngestStats;
+use crate::types::JobState;
 
 #[test]
 fn every_label_value_of_a_closed_set_is_declared_at_start() {
