@@ -2,7 +2,7 @@
 # fuzz.sh — runs the cargo fuzz targets for a bounded time each (docs/SECURITY.md, Fuzzing).
 #
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET (default 60)] [TARGET...]
-#   targets: event_decoder mapped_decoder avro_decoder catalog_parser (default: all four)
+#   targets: event_decoder mapped_decoder avro_decoder protobuf_decoder catalog_parser (default: all)
 #
 # Needs cargo-fuzz (`cargo install cargo-fuzz --locked`, installed when missing). libFuzzer's
 # instrumentation needs nightly flags: on a stable toolchain RUSTC_BOOTSTRAP=1 allows them.
@@ -14,7 +14,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(event_decoder mapped_decoder avro_decoder catalog_parser)
+[ ${#targets[@]} -gt 0 ] || targets=(event_decoder mapped_decoder avro_decoder protobuf_decoder catalog_parser)
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 export RUSTC_BOOTSTRAP=1 CARGO_INCREMENTAL=0
 # No sanitizer: goalstream forbids unsafe code; what the fuzzer hunts is panics (debug

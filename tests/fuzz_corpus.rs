@@ -1,7 +1,7 @@
 //! The fuzz corpus replayed in CI (issue 19): every file under `fuzz/corpus/<target>/` (seeds
 //! and what `cargo fuzz` found; scripts/fuzz.sh) through the same bodies the fuzz targets run
-//! (`fuzz/src/lib.rs`): the built-in event decoder, the mapped JSON decoder, the Avro decoder
-//! and the catalog parser answer garbage with an error, never a panic.
+//! (`fuzz/src/lib.rs`): the built-in event decoder, the mapped JSON decoder, the Avro and
+//! Protobuf decoders and the catalog parser answer garbage with an error, never a panic.
 
 #[path = "../fuzz/src/lib.rs"]
 mod targets;
@@ -31,10 +31,11 @@ fn replay(target: &str, body: Body) -> (usize, Vec<String>) {
 
 #[test]
 fn every_corpus_input_is_answered_without_a_panic() {
-    let targets: [(&str, Body); 4] = [
+    let targets: [(&str, Body); 5] = [
         ("event_decoder", targets::event_decoder),
         ("mapped_decoder", targets::mapped_decoder),
         ("avro_decoder", targets::avro_decoder),
+        ("protobuf_decoder", targets::protobuf_decoder),
         ("catalog_parser", targets::catalog_parser),
     ];
     for (target, body) in targets {

@@ -77,6 +77,32 @@ pub fn avro_decoder(data: &[u8]) {
     check_decoded(decode_event(avro_catalog(), AVRO_TOPIC, &payload, DEFAULT_MAX_PAYLOAD_BYTES));
 }
 
+/// A topic read as Protobuf: the synthetic catalog's `synthetic.match_end.protobuf`.
+pub const PROTOBUF_TOPIC: &str = "synthetic.match_end.protobuf";
+
+fn protobuf_catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| {
+        // The committed catalog, its descriptor set and Avro schema beside it in a temp dir.
+        let dir = std::env::temp_dir().join(format!("goalstream-fuzz-pb-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a temp dir");
+        std::fs::write(dir.join("match_end.pb"), PROTOBUF_DESCRIPTOR_SET).expect("written");
+        let avro_schema = include_str!("../../config/synthetic/match_end.avsc");
+        std::fs::write(dir.join("match_end.avsc"), avro_schema).expect("written");
+        let text = include_str!("../../config/synthetic/challenges.json");
+        Catalog::parse(text, Some(&dir)).expect("the synthetic catalog is valid")
+    })
+}
+
+/// `config/synthetic/match_end.pb`, the descriptor set of the synthetic `MatchEnd`.
+const PROTOBUF_DESCRIPTOR_SET: &[u8] = include_bytes!("../../config/synthetic/match_end.pb");
+
+/// A Protobuf message through goalstream's wire reader and the mapping (`ingest::codec::
+/// protobuf`, `ingest::mapper`).
+pub fn protobuf_decoder(data: &[u8]) {
+    check_decoded(decode_event(protobuf_catalog(), PROTOBUF_TOPIC, data, DEFAULT_MAX_PAYLOAD_BYTES));
+}
+
 /// The catalog parser and validator (`Catalog::from_json`).
 pub fn catalog_parser(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };

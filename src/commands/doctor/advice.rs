@@ -251,8 +251,13 @@ fn max_wal_size(facts: &Facts) -> Option<Advice> {
     }
     if let Some((timed, requested)) = facts.checkpoints {
         why.push_str(&format!("; checkpoints so far: {timed} on time, {requested} forced"));
-        if requested > timed && facts.wal_bytes_per_min.is_none_or(|w| w <= 0.0) {
-            recommended = recommended.max(current * 4.0);
+        // The counters hold the server's history since the last stats reset. A sample whose
+        // rate would take ten checkpoint intervals to fill max_wal_size (an idle minute, or
+        // none) cannot be what forced those checkpoints: then the history decides.
+        let idle = facts.wal_bytes_per_min.is_none_or(|w| w * timeout / 60.0 * 10.0 < current);
+        if requested > timed && idle && recommended < current * 4.0 {
+            recommended = current * 4.0;
+            why.push_str(": more forced than on time, so at least 4 × the current size");
         }
     }
     let ok = current >= recommended * 0.9;

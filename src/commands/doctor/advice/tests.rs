@@ -148,3 +148,17 @@ fn a_small_progress_table_keeps_the_default_vacuum() {
     facts.tables[0].dead_rows = 0;
     assert!(find(&advise(&facts), "user_goal_progress autovacuum_vacuum_scale_factor").ok);
 }
+
+#[test]
+fn forced_checkpoints_outweigh_an_idle_sample_of_wal() {
+    // 2026-12-05: sampled while idle (1 MB/min), the server had forced 74 of 84 checkpoints
+    // under a benchmark; doctor answered that 1 GB was enough.
+    let mut facts = stock();
+    facts.wal_bytes_per_min = Some(1024.0 * 1024.0);
+    facts.checkpoints = Some((10, 74));
+    let advice = advise(&facts);
+    let wal = find(&advice, "max_wal_size");
+    assert!(!wal.ok, "{}", wal.why);
+    assert_eq!(wal.recommended, "4GB");
+    assert!(wal.why.contains("10 on time, 74 forced: more forced than on time"), "{}", wal.why);
+}
