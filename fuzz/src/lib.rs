@@ -100,7 +100,12 @@ const PROTOBUF_DESCRIPTOR_SET: &[u8] = include_bytes!("../../config/synthetic/ma
 /// A Protobuf message through goalstream's wire reader and the mapping (`ingest::codec::
 /// protobuf`, `ingest::mapper`).
 pub fn protobuf_decoder(data: &[u8]) {
-    check_decoded(decode_event(protobuf_catalog(), PROTOBUF_TOPIC, data, DEFAULT_MAX_PAYLOAD_BYTES));
+    check_decoded(decode_event(
+        protobuf_catalog(),
+        PROTOBUF_TOPIC,
+        data,
+        DEFAULT_MAX_PAYLOAD_BYTES,
+    ));
 }
 
 /// The catalog parser and validator (`Catalog::from_json`).
