@@ -199,6 +199,31 @@ async fn avro_match_ends_registered_with_a_registry_reach_postgres_once() {
     assert_eq!(registry.requests(2), 1, "the consumer fetched the registered id once");
 }
 
+#[tokio::test]
+async fn the_registry_s_basic_auth_is_read_from_a_file_and_checked() {
+    let registry = RecordedRegistry::start(HashMap::new()).await;
+    let url = registry.url();
+    let dir = std::env::temp_dir().join(format!("gs-reg-auth-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (good, bad) = (dir.join("good"), dir.join("bad"));
+    std::fs::write(&good, "producer:s3cret\n").unwrap();
+    std::fs::write(&bad, "no-colon-here\n").unwrap();
+    let with = |file: &std::path::Path| {
+        let file = file.to_str().unwrap().to_string();
+        produce_args(&["--format", "avro", "--registry", &url, "--registry-auth-file", &file])
+    };
+    assert!(with(&good).schema_id().await.unwrap() > 0);
+    let error = format!("{:#}", with(&bad).schema_id().await.unwrap_err());
+    assert!(error.contains("user:password"), "{error}");
+    assert!(!error.contains("no-colon-here"), "the file's content is not echoed: {error}");
+    let error = format!("{:#}", with(&dir.join("missing")).schema_id().await.unwrap_err());
+    assert!(error.contains("--registry-auth-file: reading"), "{error}");
+    // Without --registry the flag is refused by the parser.
+    let argv = ["goalstream", "produce", "--format", "avro", "--registry-auth-file", "x"];
+    assert!(Cli::try_parse_from(argv).is_err());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bench_formats_compares_every_format_on_the_same_players() {
     let schema = format!("test_bench_formats_{}_{}", std::process::id(), rand::random::<u32>());

@@ -41,6 +41,10 @@ pub struct ProduceArgs {
     /// carry the id it answers.
     #[arg(long, conflicts_with = "schema_id")]
     pub registry: Option<String>,
+    /// With `--registry`: a file holding the registry's basic-auth `user:password` (whitespace
+    /// around it trimmed; never logged).
+    #[arg(long, env = "GOALSTREAM_REGISTRY_AUTH_FILE", requires = "registry")]
+    pub registry_auth_file: Option<PathBuf>,
     /// With `--format avro`: the schema id written in each payload's header, without asking a
     /// registry (the schema is registered under that id already, or the consumer reads it
     /// from a schema file, as config/synthetic/challenges.json does, and ignores the id).
@@ -102,10 +106,19 @@ impl ProduceArgs {
     }
 
     /// The schema id Avro payloads carry: registered now with `--registry`, or `--schema-id`.
-    async fn schema_id(&self) -> anyhow::Result<u32> {
+    pub async fn schema_id(&self) -> anyhow::Result<u32> {
         let Some(url) = &self.registry else { return Ok(self.schema_id.unwrap_or_default()) };
-        let registry =
-            Registry::new(url, None).map_err(|why| anyhow::anyhow!("--registry: {why}"))?;
+        let credentials = match &self.registry_auth_file {
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("--registry-auth-file: reading {}", path.display()))?
+                    .trim()
+                    .to_string(),
+            ),
+            None => None,
+        };
+        let registry = Registry::new(url, credentials)
+            .map_err(|why| anyhow::anyhow!("--registry / --registry-auth-file: {why}"))?;
         let subject = format!("{}-value", self.topic());
         let id = registry
             .register(&subject, AVRO_SCHEMA)
