@@ -1,8 +1,9 @@
 //! Paths over a decoded Protobuf message: fields by name, list elements by index, map values
 //! by key (a string key, or an integer key written in decimal).
 
+use super::reader::scalar_default;
 use super::{Key, ProtobufDocument, Value};
-use crate::catalog::mapping::protobuf::{ProtoKind, ProtoSchema, Shape};
+use crate::catalog::mapping::protobuf::{ProtoSchema, Shape};
 use crate::catalog::mapping::Pointer;
 use crate::ingest::mapper::{Document, Field};
 
@@ -30,7 +31,7 @@ impl Document for ProtobufDocument<'_> {
                             let field = &node.fields[position];
                             let implicit = field.shape == Shape::Single { presence: false };
                             return match implicit && i == last {
-                                true => default_field(field.kind),
+                                true => scalar(&scalar_default(field.kind)),
                                 false => Field::Missing,
                             };
                         }
@@ -74,17 +75,5 @@ fn scalar<'v>(value: &Value<'v>) -> Field<'v> {
         Value::Message(..) => Field::Other("a message"),
         Value::List(_) => Field::Other("a list"),
         Value::Map(_) => Field::Other("a map"),
-    }
-}
-
-/// What an absent field without presence reads as: its kind's default.
-fn default_field(kind: ProtoKind) -> Field<'static> {
-    match kind {
-        ProtoKind::Bool => Field::Bool(false),
-        ProtoKind::String => Field::Str(""),
-        ProtoKind::Float | ProtoKind::Double => Field::Float(0.0),
-        ProtoKind::Bytes => Field::Other("bytes"),
-        ProtoKind::Message(_) | ProtoKind::Group(_) => Field::Missing,
-        _ => Field::Int(0),
     }
 }

@@ -374,8 +374,9 @@ fn wire_mismatch(kind: ProtoKind, wire: u8) -> String {
     format!("wire type {wire} where {kind:?} has {}", kind.wire_type())
 }
 
-/// The value an absent map key or scalar map value reads as.
-fn scalar_default<'a>(kind: ProtoKind) -> Value<'a> {
+/// The value an absent map key or scalar map value, or an absent field without presence (never
+/// a message: messages have presence), reads as.
+pub(super) fn scalar_default<'a>(kind: ProtoKind) -> Value<'a> {
     match kind {
         ProtoKind::Uint64 | ProtoKind::Fixed64 => Value::Uint(0),
         ProtoKind::Float | ProtoKind::Double => Value::Float(0.0),
