@@ -23,6 +23,7 @@ fn args(prefix: &str, players: Vec<u64>, fresh: bool) -> ScaleBenchArgs {
         schema_prefix: prefix.to_string(),
         fresh,
         drop: false,
+        server_settings_only: false,
         json: true,
     }
 }
@@ -85,8 +86,18 @@ async fn the_scale_bench_measures_every_field_and_reuses_its_population() {
         }
     }
 
-    // Again without --fresh: the population is reused, not written again.
-    let again = scale::run(&db, catalog, &args(&prefix, vec![2_000], false)).await.unwrap();
+    let doctor: Vec<&str> = scale::SESSION_SETTINGS.iter().map(|(name, _)| *name).collect();
+    let applied = |r: &scale::ScaleReport| -> Vec<String> {
+        r.session_settings.iter().map(|(name, _)| name.clone()).collect()
+    };
+    assert!(doctor.iter().all(|d| applied(&report).iter().any(|a| a == d)), "{report:?}");
+
+    // Again without --fresh: the population is reused, not written again; with
+    // --server-settings-only no doctor setting reaches the sessions.
+    let mut reuse = args(&prefix, vec![2_000], false);
+    reuse.server_settings_only = true;
+    let again = scale::run(&db, catalog, &reuse).await.unwrap();
+    assert!(doctor.iter().all(|d| !applied(&again).iter().any(|a| a == d)), "{again:?}");
     assert_eq!(again.populations[0].populated_s, None);
     assert_eq!(again.populations[0].progress_rows, 2_000 * goals);
     for p in &report.populations {

@@ -76,6 +76,11 @@ pub struct ScaleBenchArgs {
     /// Drop the schemas at the end instead of keeping them for the next run.
     #[arg(long)]
     pub drop: bool,
+    /// Leave the sessions at the server's settings instead of applying doctor's session
+    /// settings (effective_cache_size, maintenance_work_mem, wal_compression): to measure the
+    /// server's own configuration, one setting at a time.
+    #[arg(long)]
+    pub server_settings_only: bool,
     /// Print one JSON object with every result on the last line.
     #[arg(long)]
     pub json: bool,
@@ -140,8 +145,10 @@ pub async fn run(
         "the catalog has no default-assigned goal: the scale benchmark populates those"
     );
     ensure_local(base)?;
+    let session_settings: &[(&str, &str)] =
+        if args.server_settings_only { &[] } else { &SESSION_SETTINGS };
     let base =
-        SESSION_SETTINGS.iter().fold(base.clone().with_pool_size(1), |config, (name, value)| {
+        session_settings.iter().fold(base.clone().with_pool_size(1), |config, (name, value)| {
             config.with_setting(name, value)
         });
     let mut populations = Vec::new();
