@@ -244,12 +244,6 @@ async fn ensure_population(
     .await?;
     let seconds = started.elapsed().as_secs_f64();
     eprintln!("bench scale: {} rows in {seconds:.1} s", population.progress_rows);
-    if let Err(e) = store::checkpoint(&client).await {
-        eprintln!(
-            "bench scale: CHECKPOINT after the population failed ({e}); the first run will also \
-             pay for writing the population back"
-        );
-    }
     Ok((population.progress_rows, Some(seconds)))
 }
 

@@ -16,7 +16,6 @@ const TRUNCATE_PROGRESS: &str = include_str!("../../../sql/harness/scale/truncat
 const COPY_PROGRESS: &str = include_str!("../../../sql/harness/scale/copy_progress.sql");
 const COUNT_PROGRESS: &str = include_str!("../../../sql/harness/scale/count_progress.sql");
 const ANALYZE: &str = include_str!("../../../sql/harness/scale/analyze.sql");
-const CHECKPOINT: &str = include_str!("../../../sql/harness/scale/checkpoint.sql");
 const SIZES: &str = include_str!("../../../sql/harness/scale/sizes.sql");
 const PROBE: &str = include_str!("../../../sql/harness/scale/probe.sql");
 const SERVER_PIDS: &str = include_str!("../../../sql/harness/scale/server_pids.sql");
@@ -66,13 +65,6 @@ pub async fn population<C: GenericClient>(client: &C) -> Result<Option<Populatio
     client.batch_execute(POPULATION_TABLE).await?;
     let row = client.query_opt(POPULATION, &[]).await?;
     Ok(row.map(|r| Population { players: r.get(0), goals: r.get(1), progress_rows: r.get(2) }))
-}
-
-/// Writes every dirty page back (`CHECKPOINT`): after a population, so the first measured run
-/// does not pay for it. Needs superuser or `pg_checkpoint`.
-pub async fn checkpoint<C: GenericClient>(client: &C) -> Result<(), StoreError> {
-    client.batch_execute(CHECKPOINT).await?;
-    Ok(())
 }
 
 /// Writes a population in one transaction: empties the progress table, sends every COPY
