@@ -297,3 +297,47 @@ async fn a_dead_letter_replays_once_and_a_malformed_one_is_refused_again() {
     let discarded = cli_json(&db, &["dead-letters", "discard", &bad.to_string(), "--json"]);
     assert_eq!(discarded["discarded"], json!([bad]));
 }
+
+#[tokio::test]
+async fn a_players_reward_jobs_are_found_waiting_running_and_done_newest_first() {
+    use goalstream::catalog::Catalog;
+    use goalstream::types::reward;
+    let db = TestDb::new(1).await;
+    let mut client = db.pool.get().await.unwrap();
+    let settings = QueueSettings::default();
+    let catalog =
+        Catalog::from_json(include_str!("../config/challenges.json")).expect("example catalog");
+    let goals = catalog.goals();
+    // Four reward jobs of p1 and one of p2, as a flush enqueues them (no unique key).
+    let batch: Vec<NewJob> = ["p1", "p1", "p2", "p1", "p1"]
+        .iter()
+        .zip(goals)
+        .map(|(user, goal)| reward::job(user, goal, None))
+        .collect();
+    let ids: Vec<i64> =
+        jobs::enqueue(&client, &settings, &batch).await.unwrap().into_iter().flatten().collect();
+    assert_eq!(ids.len(), 5);
+    // The first two leave `available`: one is completed, one stays running.
+    let mut claimed = jobs::claim(&client, reward::QUEUE, 2, "w1").await.unwrap();
+    claimed.sort_by_key(|j| j.id);
+    assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), ids[..2].to_vec(), "oldest first");
+    jobs::complete(&mut client, &settings, &[(claimed[0].id, claimed[0].attempt)]).await.unwrap();
+
+    let found = job_console::player_jobs(&client, "p1", 10).await.unwrap();
+    let seen: Vec<(i64, JobState)> = found.iter().map(|j| (j.id, j.state)).collect();
+    assert_eq!(
+        seen,
+        vec![
+            (ids[4], JobState::Available),
+            (ids[3], JobState::Available),
+            (ids[1], JobState::Running),
+            (ids[0], JobState::Completed),
+        ],
+        "p1's jobs in every state, newest first, none of p2's"
+    );
+    let newest = job_console::player_jobs(&client, "p1", 3).await.unwrap();
+    assert_eq!(newest.iter().map(|j| j.id).collect::<Vec<_>>(), vec![ids[4], ids[3], ids[1]]);
+    let other = job_console::player_jobs(&client, "p2", 10).await.unwrap();
+    assert_eq!(other.iter().map(|j| j.id).collect::<Vec<_>>(), vec![ids[2]]);
+    assert!(job_console::player_jobs(&client, "nobody", 10).await.unwrap().is_empty());
+}

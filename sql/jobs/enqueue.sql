@@ -9,6 +9,11 @@
 --   $13 how many jobs this call has for the job's queue and tenant.
 -- The caller counts ranks and batch sizes (a window over the jobs here cost more than the
 -- insert of a few thousand rows).
+-- As written, no job has a unique key (the flush's reward jobs); for a call where some job has
+-- one, the marked line below becomes enqueue_unique.sql's ON CONFLICT clause. Without
+-- it, PostgreSQL inserts each row plainly instead of speculatively (a check of the arbiter
+-- index, then a second WAL record to confirm the row): the peak tier's ~20,000 reward jobs/s
+-- cost measurably less (docs/BENCHMARKS.md).
 WITH input AS (
     SELECT *
     FROM unnest($1::text[], $2::text[], $3::text[], $4::int2[], $5::jsonb[], $6::int4[],
@@ -36,9 +41,7 @@ SELECT i.kind, i.queue, i.tenant, i.priority, i.priority,
        i.max_attempts, coalesce(i.run_at, now()), i.pending_parents, i.unique_key
 FROM input i JOIN clocks c USING (queue, tenant)
 ORDER BY i.n
-ON CONFLICT (kind, unique_key) WHERE unique_key IS NOT NULL
-    AND state IN ('pending', 'scheduled', 'available', 'running', 'retryable')
-DO NOTHING
+-- {unique keys}
 RETURNING j.id, j.unique_key, j.kind, j.queue, j.state
 )
 SELECT id, unique_key, kind FROM created

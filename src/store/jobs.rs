@@ -3,6 +3,7 @@
 //! and promotion of due jobs. Statements in `sql/jobs/`.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use deadpool_postgres::{Client, GenericClient};
 use tokio_postgres::types::ToSql;
@@ -22,7 +23,14 @@ pub use super::queue_stats::{
 };
 pub use super::workers::{deregister_worker, heartbeat, next_stale_in, register_worker, rescue};
 
+/// Enqueues jobs none of which has a unique key.
 const ENQUEUE: &str = include_str!("../../sql/jobs/enqueue.sql");
+/// The line of [`ENQUEUE`] that becomes [`ON_UNIQUE_KEY`] when a job has a unique key.
+const UNIQUE_KEYS_MARK: &str = "-- {unique keys}";
+const ON_UNIQUE_KEY: &str = include_str!("../../sql/jobs/enqueue_unique.sql");
+/// Enqueues jobs some of which have a unique key: [`ENQUEUE`] with its `ON CONFLICT` clause.
+static ENQUEUE_UNIQUE: LazyLock<String> =
+    LazyLock::new(|| ENQUEUE.replacen(UNIQUE_KEYS_MARK, ON_UNIQUE_KEY, 1));
 const PARENTS: &str = include_str!("../../sql/jobs/parents.sql");
 const ADD_EDGES: &str = include_str!("../../sql/jobs/add_edges.sql");
 const CLAIM: &str = include_str!("../../sql/jobs/claim.sql");
@@ -198,7 +206,7 @@ async fn insert<C: GenericClient>(
     let (ranks, batches) = tenant_ranks(jobs);
     let aging = settings.aging_interval.as_secs_f64();
     let quantum = settings.fair_quantum.as_secs_f64();
-    let statement = client.prepare_cached(ENQUEUE).await?;
+    let statement = client.prepare_cached(enqueue_statement(jobs)).await?;
     let rows = timed(
         Statement::JobsEnqueue,
         client.query(
@@ -222,6 +230,16 @@ async fn insert<C: GenericClient>(
     )
     .await?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+}
+
+/// The enqueue statement for `jobs`: the `ON CONFLICT` clause only when some job has a unique
+/// key, so keyless jobs (every reward job of a flush) are inserted plainly.
+fn enqueue_statement(jobs: &[NewJob]) -> &'static str {
+    if jobs.iter().any(|job| job.unique_key.is_some()) {
+        ENQUEUE_UNIQUE.as_str()
+    } else {
+        ENQUEUE
+    }
 }
 
 /// Per job, its rank among the jobs of its queue and tenant (in input order) and how many
@@ -349,9 +367,9 @@ pub async fn promote_due<C: GenericClient>(
     Ok(client.execute(&statement, &[&settings.aging_interval.as_secs_f64(), &limit]).await?)
 }
 
-/// Prepares the enqueue statement on a connection (start-up warm-up of the REST API).
+/// Prepares the enqueue statements on a connection (start-up warm-up of the REST API).
 pub async fn prepare<C: GenericClient>(client: &C) -> Result<(), StoreError> {
-    client.prepare_cached(ENQUEUE).await?;
+    futures::try_join!(client.prepare_cached(ENQUEUE), client.prepare_cached(&ENQUEUE_UNIQUE))?;
     Ok(())
 }
 

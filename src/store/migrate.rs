@@ -75,6 +75,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0012_shard_keys.sql",
         sql: include_str!("../../sql/0012_shard_keys.sql"),
     },
+    Migration {
+        version: 13,
+        name: "0013_reward_jobs_by_player.sql",
+        sql: include_str!("../../sql/0013_reward_jobs_by_player.sql"),
+    },
 ];
 
 const LOCK: &str = include_str!("../../sql/migrate/lock.sql");
