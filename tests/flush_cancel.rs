@@ -1,7 +1,8 @@
 //! A flush is one transaction even when it never finishes: dropped mid-way (its future
 //! cancelled) or failed, it writes nothing and hands its connection back outside any
 //! transaction, ready for the next flush. The flush sends `BEGIN` together with its first
-//! statements rather than waiting for it, so the roll-back on drop is its own.
+//! statements rather than waiting for it, so the roll-back on drop is its own. A flush whose
+//! MERGE loses an insert race to the API fails the same way, and says so.
 
 mod support;
 
@@ -97,4 +98,42 @@ async fn a_fenced_flush_writes_nothing_and_frees_its_connection() {
     let outcome = store.flush(&mut client, &batch(clock.tick(), &updates, &[])).await.unwrap();
     assert_eq!(outcome.updated, 1);
     assert_eq!(rows(&db.pool).await[&("u1".to_string(), "kills-20".to_string())].progress, 6);
+}
+
+#[tokio::test]
+async fn a_flush_that_loses_an_insert_race_writes_nothing_and_its_retry_updates_the_winner() {
+    let db = TestDb::new(3).await;
+    let mut client = db.pool.get().await.unwrap();
+    let mut api = db.pool.get().await.unwrap();
+    let store = ProgressStore::new(catalog());
+    let c = store.catalog().clone();
+    let mut clock = Clock::new();
+    let updates = event(&c, "u1", "kills", None, Some(3));
+
+    // The API creates the row (as `initialize` does) and commits while the flush's MERGE,
+    // which did not see it, waits to insert the same key.
+    let tx = api.transaction().await.unwrap();
+    tx.execute(
+        "INSERT INTO user_goal_progress (user_id, goal_id, progress, status, is_active, updated_at)
+         VALUES ('u1', 'kills-20', 0, 'not_started', true, now())",
+        &[],
+    )
+    .await
+    .unwrap();
+    let racing = batch(clock.tick(), &updates, &[]);
+    let (lost, committed) = tokio::join!(store.flush(&mut client, &racing), async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        tx.commit().await
+    });
+    committed.unwrap();
+    let error = lost.expect_err("the MERGE inserts a key the API committed meanwhile");
+    assert!(error.is_insert_race(), "{error}");
+    assert!(error.is_retryable(), "{error}");
+    assert!(outside_transaction(&client).await, "the failed flush's transaction was rolled back");
+    let all = rows(&db.pool).await;
+    assert_eq!(all[&("u1".to_string(), "kills-20".to_string())].progress, 0, "the API's row only");
+
+    let outcome = store.flush(&mut client, &batch(clock.tick(), &updates, &[])).await.unwrap();
+    assert_eq!((outcome.inserted, outcome.updated), (0, 1), "the retry finds the row");
+    assert_eq!(rows(&db.pool).await[&("u1".to_string(), "kills-20".to_string())].progress, 3);
 }

@@ -75,14 +75,22 @@ impl StoreError {
             StoreError::Db(error) => match error.as_db_error() {
                 // No server error: the connection broke or the server went away.
                 None => true,
-                // A concurrent writer (the API) created the row a flush was about to create: the
-                // retry finds it and updates it.
-                Some(db) if db.constraint() == Some(PROGRESS_PRIMARY_KEY) => {
-                    *db.code() == SqlState::UNIQUE_VIOLATION
-                }
+                Some(_) if self.is_insert_race() => true,
                 Some(db) => is_retryable_state(db.code()),
             },
         }
+    }
+
+    /// Whether a concurrent writer (the API's `initialize` or `assign`) created a progress row
+    /// that the flush's MERGE was inserting at the same moment: PostgreSQL 15's MERGE has no
+    /// `ON CONFLICT`, so it fails on the primary key. Nothing is wrong with the server or the
+    /// data; the retry's merge finds the row and updates it.
+    pub fn is_insert_race(&self) -> bool {
+        let StoreError::Db(error) = self else { return false };
+        error.as_db_error().is_some_and(|db| {
+            db.constraint() == Some(PROGRESS_PRIMARY_KEY)
+                && *db.code() == SqlState::UNIQUE_VIOLATION
+        })
     }
 
     /// Whether another consumer moved a partition's offset (see [`StoreError::Fenced`]).

@@ -4,7 +4,8 @@
 //! The public functions (`sql/functions/`) call internal ones whose bodies are goalstream's
 //! own statement files (`sql/jobs/enqueue.sql`, `claim.sql`, `complete.sql`, `release.sql`,
 //! `fail.sql`, `cancel_descendants.sql`), joined at compile time: a job enqueued or finished
-//! from SQL goes through exactly the statements the Rust workers run. Because those files can
+//! from SQL goes through exactly the statements the Rust workers run (the enqueue with its
+//! unique-key clause in, as for a Rust call with a unique key). Because those files can
 //! change between releases, the functions are repeatable, not versioned: created again
 //! on every migrate (dropped and created in one transaction), under the migration lock, so
 //! they always match the binary that migrated.
@@ -80,7 +81,8 @@ const PUBLIC: &[&str] = &[
 pub async fn install(client: &mut Client) -> Result<(), StoreError> {
     let tx = client.transaction().await?;
     for statement in INTERNAL.iter().chain(PUBLIC) {
-        tx.batch_execute(statement).await?;
+        // `add_job` dedupes by unique key: its enqueue keeps the ON CONFLICT clause.
+        tx.batch_execute(&super::jobs::with_unique_keys(statement)).await?;
     }
     tx.commit().await?;
     Ok(())

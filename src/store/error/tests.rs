@@ -14,3 +14,9 @@ fn classifies_sqlstates() {
     assert!(!is_retryable_state(&SqlState::CHECK_VIOLATION));
     assert!(!StoreError::Fenced { moved_by_others: 1, expected: 2 }.is_retryable());
 }
+
+#[test]
+fn only_a_database_error_can_be_a_lost_insert_race() {
+    assert!(!StoreError::Invalid("x".into()).is_insert_race());
+    assert!(!StoreError::Fenced { moved_by_others: 1, expected: 2 }.is_insert_race());
+}
