@@ -154,10 +154,12 @@ impl Writer {
         Ok(poison.len())
     }
 }
+
 /// How long to wait before writing again after an error. A lost insert race
-/// ([`StoreError::is_insert_race`]) is retried at once, the first time for a batch: the row that won is committed, so the next merge finds it, and
-/// waiting would only let the backlog grow (the peak tier loses 15–23 races a minute to the
-/// API's `initialize`). Anything else, and a race lost again, backs off.
+/// ([`StoreError::is_insert_race`]) is retried at once, the first time for a batch: the row
+/// that won is committed, so the next merge finds it, and waiting would only let the backlog
+/// grow (the peak tier loses 15–23 races a minute to the API's `initialize`). Anything else,
+/// and a race lost again, backs off.
 fn retry_delay(insert_race: bool, raced: &mut bool, backoff: &mut Backoff) -> Duration {
     if insert_race && !*raced {
         *raced = true;

@@ -30,12 +30,6 @@ const UNIQUE_KEYS_MARK: &str = "-- {unique keys}";
 const ON_UNIQUE_KEY: &str = include_str!("../../sql/jobs/enqueue_unique.sql");
 /// Enqueues jobs some of which have a unique key: [`ENQUEUE`] with its `ON CONFLICT` clause.
 static ENQUEUE_UNIQUE: LazyLock<String> = LazyLock::new(|| with_unique_keys(ENQUEUE));
-
-/// `sql` with the enqueue's marked line replaced by its `ON CONFLICT` clause (unchanged when
-/// it has no such line): for statements that embed `sql/jobs/enqueue.sql`.
-pub(super) fn with_unique_keys(sql: &str) -> String {
-    sql.replacen(UNIQUE_KEYS_MARK, ON_UNIQUE_KEY, 1)
-}
 const PARENTS: &str = include_str!("../../sql/jobs/parents.sql");
 const ADD_EDGES: &str = include_str!("../../sql/jobs/add_edges.sql");
 const CLAIM: &str = include_str!("../../sql/jobs/claim.sql");
@@ -235,6 +229,12 @@ async fn insert<C: GenericClient>(
     )
     .await?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+}
+
+/// `sql` with the enqueue's marked line replaced by its `ON CONFLICT` clause (unchanged when
+/// it has no such line): for statements that embed `sql/jobs/enqueue.sql`.
+pub(super) fn with_unique_keys(sql: &str) -> String {
+    sql.replacen(UNIQUE_KEYS_MARK, ON_UNIQUE_KEY, 1)
 }
 
 /// The enqueue statement for `jobs`: the `ON CONFLICT` clause only when some job has a unique
