@@ -300,13 +300,11 @@ async fn a_dead_letter_replays_once_and_a_malformed_one_is_refused_again() {
 
 #[tokio::test]
 async fn a_players_reward_jobs_are_found_waiting_running_and_done_newest_first() {
-    use goalstream::catalog::Catalog;
     use goalstream::types::reward;
     let db = TestDb::new(1).await;
     let mut client = db.pool.get().await.unwrap();
     let settings = QueueSettings::default();
-    let catalog =
-        Catalog::from_json(include_str!("../config/challenges.json")).expect("example catalog");
+    let catalog = support::fixtures::catalog();
     let goals = catalog.goals();
     // Four reward jobs of p1 and one of p2, as a flush enqueues them (no unique key).
     let batch: Vec<NewJob> = ["p1", "p1", "p2", "p1", "p1"]
