@@ -82,7 +82,7 @@ pub async fn install(client: &mut Client) -> Result<(), StoreError> {
     let tx = client.transaction().await?;
     for statement in INTERNAL.iter().chain(PUBLIC) {
         // `add_job` dedupes by unique key: its enqueue keeps the ON CONFLICT clause.
-        tx.batch_execute(&super::jobs::with_unique_keys(statement)).await?;
+        tx.batch_execute(&super::job_enqueue::with_unique_keys(statement)).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -12,6 +12,7 @@ pub mod functions;
 pub mod health;
 pub mod job_admin;
 pub mod job_console;
+pub mod job_enqueue;
 pub mod jobs;
 pub mod migrate;
 pub mod offsets;

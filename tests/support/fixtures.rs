@@ -5,9 +5,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use deadpool_postgres::Pool;
+use deadpool_postgres::{Client, Pool};
 use goalstream::catalog::Catalog;
+use goalstream::store::{FlushBatch, FlushOutcome, ProgressStore};
 use goalstream::update::{Change, ProgressUpdate};
+
+use super::TestDb;
 
 /// A small catalog with every mode and both assignment kinds.
 ///   level-10   absolute  target 10  default, never rotates
@@ -145,4 +148,30 @@ impl Clock {
         self.0 += by;
         self.0
     }
+}
+
+/// Flushes `updates` at `now` with no offsets, events or dead letters; panics on an error.
+pub async fn flush(
+    store: &ProgressStore,
+    client: &mut Client,
+    now: DateTime<Utc>,
+    updates: &[ProgressUpdate],
+) -> FlushOutcome {
+    let batch = FlushBatch {
+        events: Default::default(),
+        now,
+        updates,
+        group_id: "g",
+        offsets: &[],
+        dead_letters: &[],
+    };
+    store.flush(client, &batch).await.unwrap()
+}
+
+/// A fresh schema, a flush engine over [`catalog`], one of its connections and a clock.
+pub async fn merge_setup() -> (TestDb, ProgressStore, Client, Clock) {
+    // Three connections: the flushing one, a second flusher, and one for fixture queries.
+    let db = TestDb::new(3).await;
+    let client = db.pool.get().await.unwrap();
+    (db, ProgressStore::new(catalog()), client, Clock::new())
 }

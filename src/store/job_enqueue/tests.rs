@@ -1,4 +1,4 @@
-//! Unit tests of the job statements' client-side parts.
+//! Unit tests of the enqueue statement's client-side parts.
 
 use super::*;
 
