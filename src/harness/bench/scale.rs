@@ -60,8 +60,12 @@ pub struct ScaleBenchArgs {
     /// Partitions of each run's topic.
     #[arg(long, default_value_t = 16)]
     pub partitions: i32,
-    /// Flush workers.
-    #[arg(long, default_value_t = 3)]
+    /// Flush workers. Six, not the peak tier's three: at 10M players most pages a flush
+    /// touches are read from the page cache or the disk, and more flushes in flight keep more
+    /// of those reads going (10M uniform players, doctor's WAL settings: 3 workers made
+    /// 0.98-1.00 × the rate at 100k with p99 1.8-2.0 s, 6 workers 1.00 × with p99 0.51-0.65 s;
+    /// docs/BENCHMARKS.md)
+    #[arg(long, default_value_t = 6)]
     pub workers: usize,
     /// A real Kafka cluster (e.g. from scripts/kafka-up.sh); default: in-process mock cluster.
     #[arg(long)]

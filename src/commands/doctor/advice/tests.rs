@@ -162,3 +162,31 @@ fn forced_checkpoints_outweigh_an_idle_sample_of_wal() {
     assert_eq!(wal.recommended, "4GB");
     assert!(wal.why.contains("10 on time, 74 forced: more forced than on time"), "{}", wal.why);
 }
+
+#[test]
+fn a_table_that_only_the_page_cache_can_hold_keeps_the_pool_small() {
+    // 10M players: 18.7 GB of progress table on a 24 GB server.
+    let mut facts = stock();
+    facts.tables[0].heap_bytes = (13.5 * GIB) as i64;
+    facts.tables[0].index_bytes = (5.2 * GIB) as i64;
+    let stock_pool = find(&advise(&facts), "shared_buffers").clone();
+    assert!(stock_pool.ok, "128 MB leaves the page cache the table: {stock_pool:?}");
+    assert_eq!(stock_pool.recommended, "128MB");
+    assert!(
+        stock_pool.why.contains("at most 90 % of memory minus the table"),
+        "{}",
+        stock_pool.why
+    );
+
+    let (key, big) = setting("shared_buffers", "786432", "8kB");
+    facts.settings.insert(key, big);
+    let big_pool = find(&advise(&facts), "shared_buffers").clone();
+    assert!(!big_pool.ok && big_pool.restart, "a 6 GB pool pushes the table out: {big_pool:?}");
+    // 0.9 × 24 GiB − 18.7 GiB = 2,970 MiB.
+    assert_eq!(big_pool.recommended, "2970MB");
+    assert_eq!(big_pool.apply.as_deref(), Some("ALTER SYSTEM SET shared_buffers = '2970MB';"));
+
+    // Bigger than memory: the page cache cannot hold it either; the pool takes its most, 40 %.
+    facts.tables[0].heap_bytes = (40.0 * GIB) as i64;
+    assert_eq!(find(&advise(&facts), "shared_buffers").recommended, "9830MB");
+}
