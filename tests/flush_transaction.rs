@@ -7,7 +7,7 @@ mod support;
 
 use chrono::Duration;
 use goalstream::store::{migrate, DeadLetter, FlushBatch, OffsetMove, StoreError};
-use support::fixtures::{event, flush, merge_setup, put_row, row, rows};
+use support::fixtures::{batch, event, flush, merge_setup, put_row, row, rows};
 
 #[tokio::test]
 async fn replaying_a_batch_with_the_same_offsets_changes_nothing() {
@@ -23,14 +23,7 @@ async fn replaying_a_batch_with_the_same_offsets_changes_nothing() {
         payload: b"{not json".to_vec(),
         reason: "not JSON".into(),
     }];
-    let batch = FlushBatch {
-        events: Default::default(),
-        now: clock.tick(),
-        updates: &updates,
-        group_id: "g",
-        offsets: &offsets,
-        dead_letters: &dead,
-    };
+    let batch = batch(clock.tick(), &updates, &offsets, &dead);
     let outcome = store.flush(&mut client, &batch).await.unwrap();
     assert_eq!((outcome.inserted, outcome.dead_letters), (1, 1));
     let before = rows(&db.pool).await;
@@ -69,14 +62,7 @@ async fn a_batch_with_only_offsets_and_dead_letters_commits() {
         payload: vec![0xff, 0x00],
         reason: "not UTF-8".into(),
     }];
-    let batch = FlushBatch {
-        events: Default::default(),
-        now: clock.tick(),
-        updates: &[],
-        group_id: "g",
-        offsets: &offsets,
-        dead_letters: &dead,
-    };
+    let batch = batch(clock.tick(), &[], &offsets, &dead);
     let outcome = store.flush(&mut client, &batch).await.unwrap();
     assert_eq!((outcome.staged, outcome.dead_letters), (0, 1));
     let row = client.query_one("SELECT payload, reason FROM dead_letters", &[]).await.unwrap();
@@ -91,14 +77,7 @@ async fn two_connections_fence_each_other_on_the_same_partition() {
     let mut other = db.pool.get().await.unwrap();
     let updates = event(&c, "u1", "kills", None, Some(1));
     let offsets = [OffsetMove { topic: "t".into(), partition: 0, expected: None, next: 5 }];
-    let batch = FlushBatch {
-        events: Default::default(),
-        now: clock.tick(),
-        updates: &updates,
-        group_id: "g",
-        offsets: &offsets,
-        dead_letters: &[],
-    };
+    let batch = batch(clock.tick(), &updates, &offsets, &[]);
     let (a, b) = tokio::join!(store.flush(&mut client, &batch), store.flush(&mut other, &batch));
     assert!(a.is_ok() != b.is_ok(), "exactly one wins: {a:?} / {b:?}");
     assert_eq!(row(&db.pool, "u1", "kills-20").await.progress, 1, "applied once");
@@ -133,14 +112,7 @@ async fn a_failing_merge_reports_its_own_error_on_a_fresh_connection() {
         payload: b"x".to_vec(),
         reason: "r".into(),
     }];
-    let batch = FlushBatch {
-        events: Default::default(),
-        now: clock.tick(),
-        updates: &updates,
-        group_id: "g",
-        offsets: &offsets,
-        dead_letters: &dead,
-    };
+    let batch = batch(clock.tick(), &updates, &offsets, &dead);
     let error = store.flush(&mut fresh, &batch).await.unwrap_err();
     assert_eq!(
         error.sql_state(),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use deadpool_postgres::{Client, Pool};
 use goalstream::catalog::Catalog;
-use goalstream::store::{FlushBatch, FlushOutcome, ProgressStore};
+use goalstream::store::{DeadLetter, FlushBatch, FlushOutcome, OffsetMove, ProgressStore};
 use goalstream::update::{Change, ProgressUpdate};
 
 use super::TestDb;
@@ -150,6 +150,16 @@ impl Clock {
     }
 }
 
+/// A batch of consumer group "g" at `now`, without events for de-duplication.
+pub fn batch<'a>(
+    now: DateTime<Utc>,
+    updates: &'a [ProgressUpdate],
+    offsets: &'a [OffsetMove],
+    dead_letters: &'a [DeadLetter],
+) -> FlushBatch<'a> {
+    FlushBatch { events: Default::default(), now, updates, group_id: "g", offsets, dead_letters }
+}
+
 /// Flushes `updates` at `now` with no offsets, events or dead letters; panics on an error.
 pub async fn flush(
     store: &ProgressStore,
@@ -157,15 +167,7 @@ pub async fn flush(
     now: DateTime<Utc>,
     updates: &[ProgressUpdate],
 ) -> FlushOutcome {
-    let batch = FlushBatch {
-        events: Default::default(),
-        now,
-        updates,
-        group_id: "g",
-        offsets: &[],
-        dead_letters: &[],
-    };
-    store.flush(client, &batch).await.unwrap()
+    store.flush(client, &batch(now, updates, &[], &[])).await.unwrap()
 }
 
 /// A fresh schema, a flush engine over [`catalog`], one of its connections and a clock.
