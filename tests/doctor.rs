@@ -112,3 +112,26 @@ async fn a_bad_memory_size_is_refused_with_the_expected_form() {
     assert!(!ok);
     assert!(out.contains("expected a size like 24GiB"), "{out}");
 }
+
+#[tokio::test]
+async fn a_schema_without_goalstreams_tables_is_reported_and_left_empty() {
+    let db = TestDb::new(1).await;
+    let client = db.pool.get().await.unwrap();
+    let empty = format!("{}_empty", db.schema);
+    client.batch_execute(&format!("CREATE SCHEMA {empty}")).await.unwrap();
+    let url = format!("{}?options=-csearch_path%3D{empty}", support::database_url());
+    let output = Command::new(BIN)
+        .args(["doctor", "--sample-s", "0"])
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "warn")
+        .env_remove("GOALSTREAM_CONFIG")
+        .output()
+        .expect("goalstream runs");
+    let text = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(output.status.success(), "{text}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(text.contains("no user_goal_progress table here"), "{text}");
+    let sql = "SELECT count(*) FROM pg_tables WHERE schemaname = $1";
+    let tables: i64 = client.query_one(sql, &[&empty]).await.unwrap().get(0);
+    client.batch_execute(&format!("DROP SCHEMA {empty} CASCADE")).await.unwrap();
+    assert_eq!(tables, 0, "doctor migrated nothing");
+}

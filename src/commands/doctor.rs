@@ -34,7 +34,8 @@ pub struct DoctorArgs {
 
 /// Runs the checks and prints the advice.
 pub async fn run(db: &DbConfig, args: &DoctorArgs) -> anyhow::Result<()> {
-    let pool = store::open(db).await?;
+    // Read-only: no database created, no migration applied (`goalstream migrate` does that).
+    let pool = store::connect(&db.clone().with_pool_size(1)).await?;
     let client = pool.get().await.context("connecting to Postgres")?;
     let settings = server_report::settings(&client, &SETTINGS).await?;
     let tables = server_report::tables(&client).await?;
@@ -98,6 +99,13 @@ fn text(facts: &Facts, advice: &[Advice], memory_given: bool) -> String {
     }
     out.push('\n');
     out.push_str(&tables.render());
+    if !facts.tables.iter().any(|t| t.name == advice::PROGRESS_TABLE) {
+        out.push_str(&format!(
+            "no {} table here: the advice leaves out its size (point --database-url, and its \
+             search_path, at the service's database, or run `goalstream migrate` first)\n",
+            advice::PROGRESS_TABLE
+        ));
+    }
     out.push('\n');
     for a in advice {
         let mark = if a.ok { "ok    " } else { "CHANGE" };
