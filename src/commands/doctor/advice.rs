@@ -174,9 +174,7 @@ fn shared_buffers(facts: &Facts) -> Option<Advice> {
     let room = hot.zip(memory).and_then(|(hot, m)| page_cache_room(hot, m));
     let (recommended, ok) = match (room, share, hot, memory) {
         // The page cache holds the table: a smaller pool is fine, a larger one is the harm.
-        (Some(most), ..) => {
-            (if current <= most * 1.1 { current } else { most }, current <= most * 1.1)
-        }
+        (Some(most), ..) => at_most(current, most),
         (None, Some(share), Some(hot), Some(m)) => {
             fit(current, share.max((hot * 1.25).min(m * 0.4)))
         }
@@ -228,6 +226,13 @@ fn shared_buffers(facts: &Facts) -> Option<Advice> {
 /// `(recommended, ok)` for a pool that should be at least `recommended` (10 % slack).
 fn fit(current: f64, recommended: f64) -> (f64, bool) {
     (recommended, current >= recommended * 0.9)
+}
+
+/// `(recommended, ok)` for a pool that should be at most `most` (10 % slack); a smaller one
+/// is kept as it is.
+fn at_most(current: f64, most: f64) -> (f64, bool) {
+    let ok = current <= most * 1.1;
+    (if ok { current } else { most }, ok)
 }
 
 /// The largest pool that leaves the page cache room for a progress table of `hot` bytes, when
