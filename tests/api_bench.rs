@@ -10,8 +10,11 @@ use goalstream::harness::bench::api::{self, ApiBenchArgs, AuthMode};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_bench_runs_a_small_mixed_load_with_auth_off_and_on_without_errors() {
+    // Enough players that none reaches the default per-player rate limit (20/s, bursts of 40):
+    // a closed loop of 4 clients sends a few thousand requests per second (50 players made
+    // ~45/s each on a fast machine, and some got a 429).
     let args = ApiBenchArgs {
-        users: 50,
+        users: 1_000,
         concurrency: 4,
         duration_s: 1,
         pool_size: Some(3),
