@@ -9,26 +9,10 @@ mod support;
 use std::time::Duration;
 
 use deadpool_postgres::Client;
-use goalstream::store::{FlushBatch, OffsetMove, ProgressStore, StoreError};
-use goalstream::update::ProgressUpdate;
-use support::fixtures::{catalog, event, rows, Clock};
+use goalstream::store::{OffsetMove, ProgressStore, StoreError};
+use support::fixtures::{batch, catalog, event, rows, Clock};
 use support::TestDb;
 use tokio_postgres::SimpleQueryMessage;
-
-fn batch<'a>(
-    now: chrono::DateTime<chrono::Utc>,
-    updates: &'a [ProgressUpdate],
-    offsets: &'a [OffsetMove],
-) -> FlushBatch<'a> {
-    FlushBatch {
-        events: Default::default(),
-        now,
-        updates,
-        group_id: "g",
-        offsets,
-        dead_letters: &[],
-    }
-}
 
 /// Whether the session runs its statements outside an explicit transaction: a statement sent
 /// alone (simple protocol, one message) in its own transaction starts when the transaction
@@ -57,7 +41,7 @@ async fn a_flush_dropped_after_its_copy_writes_nothing_and_frees_its_connection(
     let now = clock.tick();
     let cancelled = tokio::time::timeout(
         Duration::from_millis(500),
-        slow.flush(&mut client, &batch(now, &updates, &[])),
+        slow.flush(&mut client, &batch(now, &updates, &[], &[])),
     )
     .await;
     assert!(cancelled.is_err(), "the flush was still sleeping after its COPY");
@@ -69,7 +53,7 @@ async fn a_flush_dropped_after_its_copy_writes_nothing_and_frees_its_connection(
     assert!(rows(&db.pool).await.is_empty(), "nothing merged");
 
     // The same connection flushes the same updates normally afterwards.
-    let outcome = store.flush(&mut client, &batch(clock.tick(), &updates, &[])).await.unwrap();
+    let outcome = store.flush(&mut client, &batch(clock.tick(), &updates, &[], &[])).await.unwrap();
     assert_eq!(outcome.inserted, 1);
     assert!(outside_transaction(&client).await);
     let all = rows(&db.pool).await;
@@ -85,17 +69,17 @@ async fn a_fenced_flush_writes_nothing_and_frees_its_connection() {
     let mut clock = Clock::new();
     let updates = event(&c, "u1", "kills", None, Some(3));
     let first = [OffsetMove { topic: "t".into(), partition: 0, expected: None, next: 10 }];
-    store.flush(&mut client, &batch(clock.tick(), &updates, &first)).await.unwrap();
+    store.flush(&mut client, &batch(clock.tick(), &updates, &first, &[])).await.unwrap();
 
     // Expects the partition where it was before the first flush: another owner moved it.
     let stale = [OffsetMove { topic: "t".into(), partition: 0, expected: None, next: 20 }];
-    let fenced = store.flush(&mut client, &batch(clock.tick(), &updates, &stale)).await;
+    let fenced = store.flush(&mut client, &batch(clock.tick(), &updates, &stale, &[])).await;
     assert!(matches!(fenced, Err(StoreError::Fenced { .. })), "got {fenced:?}");
 
     assert!(outside_transaction(&client).await, "the fenced flush's transaction was rolled back");
     let all = rows(&db.pool).await;
     assert_eq!(all[&("u1".to_string(), "kills-20".to_string())].progress, 3, "applied once");
-    let outcome = store.flush(&mut client, &batch(clock.tick(), &updates, &[])).await.unwrap();
+    let outcome = store.flush(&mut client, &batch(clock.tick(), &updates, &[], &[])).await.unwrap();
     assert_eq!(outcome.updated, 1);
     assert_eq!(rows(&db.pool).await[&("u1".to_string(), "kills-20".to_string())].progress, 6);
 }
@@ -120,7 +104,7 @@ async fn a_flush_that_loses_an_insert_race_writes_nothing_and_its_retry_updates_
     )
     .await
     .unwrap();
-    let racing = batch(clock.tick(), &updates, &[]);
+    let racing = batch(clock.tick(), &updates, &[], &[]);
     let (lost, committed) = tokio::join!(store.flush(&mut client, &racing), async {
         tokio::time::sleep(Duration::from_millis(300)).await;
         tx.commit().await
@@ -133,7 +117,7 @@ async fn a_flush_that_loses_an_insert_race_writes_nothing_and_its_retry_updates_
     let all = rows(&db.pool).await;
     assert_eq!(all[&("u1".to_string(), "kills-20".to_string())].progress, 0, "the API's row only");
 
-    let outcome = store.flush(&mut client, &batch(clock.tick(), &updates, &[])).await.unwrap();
+    let outcome = store.flush(&mut client, &batch(clock.tick(), &updates, &[], &[])).await.unwrap();
     assert_eq!((outcome.inserted, outcome.updated), (0, 1), "the retry finds the row");
     assert_eq!(rows(&db.pool).await[&("u1".to_string(), "kills-20".to_string())].progress, 3);
 }
