@@ -99,7 +99,7 @@ fn text(facts: &Facts, advice: &[Advice], memory_given: bool) -> String {
     }
     out.push('\n');
     out.push_str(&tables.render());
-    if !facts.tables.iter().any(|t| t.name == advice::PROGRESS_TABLE) {
+    if facts.progress().is_none() {
         out.push_str(&format!(
             "no {} table here: the advice leaves out its size (point --database-url, and its \
              search_path, at the service's database, or run `goalstream migrate` first)\n",

@@ -100,7 +100,8 @@ impl Facts {
         self.settings.get(name).map(|s| s.setting.as_str())
     }
 
-    fn progress(&self) -> Option<&TableSize> {
+    /// The progress table, when the schema has one.
+    pub fn progress(&self) -> Option<&TableSize> {
         self.tables.iter().find(|t| t.name == PROGRESS_TABLE)
     }
 }
